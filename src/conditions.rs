@@ -1,0 +1,307 @@
+//! `COND`s: `{ field, op, value }`, compiled when the rules load and evaluated against an
+//! event's fields or the visitor's traits, with the contract's typing rules.
+
+use crate::error::{Error, ErrorKind};
+use crate::json::{Node, Value};
+use crate::pages::{lower, Flavor, Glob};
+use crate::rules::Reader;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Op {
+    Eq(Value),
+    Ne(Value),
+    In(Vec<Value>),
+    NotIn(Vec<Value>),
+    Gt(Value),
+    Gte(Value),
+    Lt(Value),
+    Lte(Value),
+    Contains(Value),
+    Matches(Glob),
+    Exists(bool),
+}
+
+/// What a condition reads: for events one of the built-in fields or a prop, for traits a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    Url,
+    Form,
+    Page,
+    Prop(String),
+    Trait(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cond {
+    pub field: Field,
+    pub op: Op,
+}
+
+/// A field's value as the condition sees it; strings from events are borrowed, not copied.
+#[derive(Clone, Copy)]
+pub enum Val<'a> {
+    Str(&'a str),
+    Json(&'a Value),
+}
+
+impl<'a> Val<'a> {
+    fn as_str(self) -> Option<&'a str> {
+        match self {
+            Val::Str(s) => Some(s),
+            Val::Json(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Cond {
+    pub fn holds(&self, v: Option<Val<'_>>) -> bool {
+        let Some(v) = v else {
+            return self.op == Op::Exists(false);
+        };
+        match &self.op {
+            Op::Exists(want) => *want,
+            Op::Eq(x) => equal(v, x),
+            Op::Ne(x) => !equal(v, x),
+            Op::In(xs) => xs.iter().any(|x| equal(v, x)),
+            Op::NotIn(xs) => !xs.iter().any(|x| equal(v, x)),
+            Op::Gt(x) => compare(v, x).is_some_and(|o| o.is_gt()),
+            Op::Gte(x) => compare(v, x).is_some_and(|o| o.is_ge()),
+            Op::Lt(x) => compare(v, x).is_some_and(|o| o.is_lt()),
+            Op::Lte(x) => compare(v, x).is_some_and(|o| o.is_le()),
+            Op::Contains(x) => match (v, x) {
+                (_, Value::Str(x)) if v.as_str().is_some() => {
+                    v.as_str().is_some_and(|s| s.contains(x.as_str()))
+                }
+                (Val::Json(Value::Arr(items)), x) => {
+                    items.iter().any(|i| equal(Val::Json(&i.value), x))
+                }
+                _ => false,
+            },
+            Op::Matches(g) => v.as_str().is_some_and(|s| g.matches(&lower(s))),
+        }
+    }
+}
+
+fn equal(v: Val<'_>, x: &Value) -> bool {
+    match v {
+        Val::Str(s) => matches!(x, Value::Str(t) if t == s),
+        Val::Json(v) => json_equal(v, x),
+    }
+}
+
+/// Deep equality where numbers compare as f64 and different types are never equal.
+fn json_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Arr(x), Value::Arr(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(&p.value, &q.value))
+        }
+        (Value::Obj(x), Value::Obj(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, p)| {
+                    y.iter()
+                        .find(|(l, _)| l == k)
+                        .is_some_and(|(_, q)| json_equal(&p.value, &q.value))
+                })
+        }
+        _ => a == b,
+    }
+}
+
+fn compare(v: Val<'_>, x: &Value) -> Option<core::cmp::Ordering> {
+    match (v, x) {
+        // Bytewise comparison of UTF-8 is code point order.
+        (_, Value::Str(t)) => v.as_str().map(|s| s.as_bytes().cmp(t.as_bytes())),
+        (Val::Json(Value::Num(a)), Value::Num(b)) => a.partial_cmp(b),
+        _ => None,
+    }
+}
+
+pub const COND_FIELDS: &[&str] = &["field", "op", "value"];
+
+/// Reads one COND. `event_props` is `Some(allowed props)` for an event condition and
+/// `None` for a traits condition (any key is a trait).
+pub fn compile(
+    r: &mut Reader,
+    node: &Node,
+    path: &str,
+    event_props: Option<(&str, &[String])>,
+) -> Option<Cond> {
+    let obj = r.object(node, path, COND_FIELDS)?;
+    let field_path = format!("{path}.field");
+    let name = r.req_str(obj, "field", path)?;
+    let field = match event_props {
+        None => Field::Trait(name.to_string()),
+        Some((event, props)) => match name {
+            "url" => Field::Url,
+            "form" => Field::Form,
+            "page" => Field::Page,
+            _ => match name.strip_prefix("props.") {
+                Some(p) if props.iter().any(|q| q == p) => Field::Prop(p.to_string()),
+                Some(p) => {
+                    r.fail(
+                        ErrorKind::UnknownProp {
+                            event: event.to_string(),
+                            prop: p.to_string(),
+                        },
+                        &field_path,
+                        obj.get("field"),
+                    );
+                    return None;
+                }
+                None => {
+                    r.fail(
+                        ErrorKind::UnknownConditionField(name.to_string()),
+                        &field_path,
+                        obj.get("field"),
+                    );
+                    return None;
+                }
+            },
+        },
+    };
+    let op_name = r.req_str(obj, "op", path)?;
+    let value_path = format!("{path}.value");
+    let Some(value) = obj.get("value") else {
+        r.push(
+            Error::new(ErrorKind::MissingField("value"), path),
+            Some(node),
+        );
+        return None;
+    };
+    let v = &value.value;
+    let wrong = |r: &mut Reader, expected: &'static str| {
+        r.fail(
+            ErrorKind::WrongType {
+                expected,
+                found: v.kind(),
+            },
+            &value_path,
+            Some(value),
+        );
+        None
+    };
+    let list = |v: &Value| match v {
+        Value::Arr(items) => Some(items.iter().map(|n| n.value.clone()).collect::<Vec<_>>()),
+        _ => None,
+    };
+    let scalar = |v: &Value| matches!(v, Value::Num(_) | Value::Str(_));
+    let op = match op_name {
+        "eq" => Op::Eq(v.clone()),
+        "ne" => Op::Ne(v.clone()),
+        "in" => match list(v) {
+            Some(l) => Op::In(l),
+            None => return wrong(r, "an array"),
+        },
+        "notIn" => match list(v) {
+            Some(l) => Op::NotIn(l),
+            None => return wrong(r, "an array"),
+        },
+        "gt" | "gte" | "lt" | "lte" if !scalar(v) => return wrong(r, "a number or a string"),
+        "gt" => Op::Gt(v.clone()),
+        "gte" => Op::Gte(v.clone()),
+        "lt" => Op::Lt(v.clone()),
+        "lte" => Op::Lte(v.clone()),
+        "contains" => Op::Contains(v.clone()),
+        "matches" => match v {
+            Value::Str(s) => match Glob::compile(s, Flavor::Text) {
+                Ok(g) => Op::Matches(g),
+                Err(m) => {
+                    r.fail(ErrorKind::BadGlob(m), &value_path, Some(value));
+                    return None;
+                }
+            },
+            _ => return wrong(r, "a string"),
+        },
+        "exists" => match v {
+            Value::Bool(b) => Op::Exists(*b),
+            _ => return wrong(r, "true or false"),
+        },
+        other => {
+            r.fail(
+                ErrorKind::UnknownOp(other.to_string()),
+                &format!("{path}.op"),
+                obj.get("op"),
+            );
+            return None;
+        }
+    };
+    Some(Cond { field, op })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::parse;
+
+    fn cond(text: &str) -> Cond {
+        let n = parse(text).unwrap();
+        let mut r = Reader::new(Some(text));
+        let c = compile(&mut r, &n, "c", None).unwrap();
+        assert!(r.errors.is_empty());
+        c
+    }
+    fn num(n: f64) -> Value {
+        Value::Num(n)
+    }
+    fn s(x: &str) -> Value {
+        Value::Str(x.into())
+    }
+    fn holds(c: &Cond, v: &Value) -> bool {
+        c.holds(Some(Val::Json(v)))
+    }
+
+    #[test]
+    fn equality_is_typed() {
+        let c = cond(r#"{"field":"size","op":"eq","value":250}"#);
+        assert!(holds(&c, &num(250.0)));
+        assert!(!holds(&c, &s("250")));
+        let c = cond(r#"{"field":"size","op":"ne","value":250}"#);
+        assert!(holds(&c, &s("250")));
+        assert!(!c.holds(None), "missing field makes ne false too");
+        let c = cond(r#"{"field":"x","op":"in","value":["vp","c_level"]}"#);
+        assert!(holds(&c, &s("vp")) && !holds(&c, &s("VP")));
+        let c = cond(r#"{"field":"x","op":"notIn","value":["vp"]}"#);
+        assert!(holds(&c, &num(1.0)) && !c.holds(None));
+    }
+
+    #[test]
+    fn ordering_only_within_a_type() {
+        let c = cond(r#"{"field":"x","op":"gte","value":200}"#);
+        assert!(holds(&c, &num(200.0)) && !holds(&c, &s("300")));
+        let c = cond(r#"{"field":"x","op":"lt","value":"b"}"#);
+        assert!(holds(&c, &s("a")) && !holds(&c, &s("b")) && !holds(&c, &num(1.0)));
+    }
+
+    #[test]
+    fn contains_matches_exists() {
+        let c = cond(r#"{"field":"x","op":"contains","value":"Ops"}"#);
+        assert!(holds(&c, &s("RevOps lead")) && !holds(&c, &s("revops")));
+        let list = parse(r#"["a","Ops"]"#).unwrap().value;
+        assert!(holds(&c, &list));
+        let c = cond(r#"{"field":"x","op":"matches","value":"*@ACME.*"}"#);
+        assert!(holds(&c, &s("jo@acme.io")) && !holds(&c, &num(1.0)));
+        let c = cond(r#"{"field":"x","op":"exists","value":false}"#);
+        assert!(c.holds(None) && !holds(&c, &Value::Null));
+    }
+
+    #[test]
+    fn reports_bad_ops_and_values() {
+        for (text, code) in [
+            (r#"{"field":"x","op":"like","value":1}"#, "unknown_op"),
+            (r#"{"field":"x","op":"in","value":1}"#, "wrong_type"),
+            (r#"{"field":"x","op":"exists","value":1}"#, "wrong_type"),
+            (r#"{"field":"x","op":"gt","value":[1]}"#, "wrong_type"),
+            (r#"{"field":"x","op":"eq"}"#, "missing_field"),
+            (
+                r#"{"field":"x","op":"eq","value":1,"vlaue":2}"#,
+                "unknown_field",
+            ),
+        ] {
+            let n = parse(text).unwrap();
+            let mut r = Reader::new(Some(text));
+            compile(&mut r, &n, "c", None);
+            assert_eq!(r.errors.first().map(|e| e.code()), Some(code), "{text}");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! Scoring: events and `now` in, an explained [`Outcome`] out. Pure: the same rules, events
+//! and `now` give the same bits on every platform.
+
+use crate::conditions::{Field, Val};
+use crate::decay;
+use crate::events::Event;
+use crate::explain::{Explained, Outcome};
+use crate::json::Value;
+use crate::occurrences::{candidates, counted};
+use crate::rules::{RuleSet, When, IDENTIFY};
+
+/// Scores `events` (any order; read in `ts` order, log order on ties) as of `now`.
+pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
+    if events.windows(2).all(|w| w[0].ts <= w[1].ts) {
+        score_sorted(set, events, now)
+    } else {
+        let mut sorted = events.to_vec();
+        crate::events::sort(&mut sorted);
+        score_sorted(set, &sorted, now)
+    }
+}
+
+/// The final traits: every identify with `ts ≤ now`, later ones overriding earlier.
+pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Value)> {
+    let mut out: Vec<(&str, &Value)> = Vec::new();
+    for e in events.iter().take_while(|e| e.ts <= now) {
+        if e.ty != IDENTIFY {
+            continue;
+        }
+        for (k, v) in &e.traits {
+            match out.iter_mut().find(|(n, _)| n == k) {
+                Some(slot) => slot.1 = v,
+                None => out.push((k, v)),
+            }
+        }
+    }
+    out
+}
+
+fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
+    let traits = traits(events, now);
+    let mut totals = vec![0.0f64; set.categories.len()];
+    let mut explain = Vec::new();
+    let mut disqualified = false;
+    for rule in &set.rules {
+        let (count, points) = match &rule.when {
+            When::Traits(conds) => {
+                let all = conds.iter().all(|c| {
+                    let Field::Trait(key) = &c.field else {
+                        return false;
+                    };
+                    let v = traits
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| Val::Json(v));
+                    c.holds(v)
+                });
+                if all {
+                    (1, rule.points)
+                } else {
+                    (0, 0.0)
+                }
+            }
+            _ => {
+                let cands = candidates(rule, events, now);
+                let hits = counted(rule, events, &cands, now);
+                let points = hits.iter().fold(0.0, |sum, &i| {
+                    sum + rule.points * decay::factor(now, events[i].ts, rule.half_life_days)
+                });
+                (hits.len(), points)
+            }
+        };
+        if count == 0 {
+            continue;
+        }
+        totals[rule.category] += points;
+        disqualified |= rule.disqualify;
+        explain.push(Explained {
+            rule: rule.id.clone(),
+            category: set.categories[rule.category].name.clone(),
+            count,
+            points,
+        });
+    }
+    let mut score = 0.0;
+    let mut categories = Vec::with_capacity(totals.len());
+    for (c, total) in set.categories.iter().zip(totals) {
+        let v = total.max(c.min).min(c.max);
+        score += v;
+        categories.push((c.name.clone(), v));
+    }
+    let band = if disqualified {
+        None
+    } else {
+        set.bands.iter().find(|b| b.min.is_none_or(|m| m <= score))
+    };
+    Outcome {
+        score,
+        categories,
+        band: if disqualified {
+            Some("disqualified".to_string())
+        } else {
+            band.map(|b| b.name.clone())
+        },
+        action: band.and_then(|b| b.action.clone()),
+        disqualified,
+        rules_version: set.version.clone(),
+        explain,
+    }
+}

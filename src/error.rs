@@ -1,0 +1,232 @@
+//! The one error type of the engine: a stable machine code, the JSON path of the problem,
+//! and, when the input was text, its line and column.
+//!
+//! Every surface (CLI lines, JS `Error` objects, playground markers) is made from this,
+//! so codes and paths are the same everywhere. Tests match on `code()`, never on wording.
+
+use core::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ErrorKind {
+    /// The text is not JSON.
+    Syntax(&'static str),
+    /// An object has the same key twice.
+    DuplicateKey(String),
+    /// A value has the wrong JSON type; the text says what was expected.
+    WrongType {
+        expected: &'static str,
+        found: &'static str,
+    },
+    MissingField(&'static str),
+    UnknownField {
+        field: String,
+        allowed: &'static [&'static str],
+    },
+    /// A value has the right type but is out of range; the text says what is allowed.
+    InvalidValue(&'static str),
+    DuplicateRuleId(String),
+    UnknownCategory(String),
+    UnknownPageCategory(String),
+    UnknownEvent(String),
+    UnknownProp {
+        event: String,
+        prop: String,
+    },
+    /// `maxCount`, `cooldownMinutes`, `withinDays` or `halfLifeDays` on a traits rule.
+    NotForTraits(&'static str),
+    /// `when` must hold exactly one of `event`, `sequence`, `traits`.
+    AmbiguousWhen,
+    SequenceTooShort,
+    BadGlob(&'static str),
+    UnknownOp(String),
+    /// A condition field an event does not have (`url`, `form`, `page`, `props.NAME`).
+    UnknownConditionField(String),
+    DuplicateBandMin,
+    DuplicateBandName(String),
+    /// More than one band without `min`.
+    SecondCatchAllBand,
+    EmptyList(&'static str),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// JSON path such as `rules[3].when.page`; empty for the whole document.
+    pub path: String,
+    /// 1-based; 0 when the input did not come from text.
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, path: impl Into<String>) -> Self {
+        Error {
+            kind,
+            path: path.into(),
+            line: 0,
+            column: 0,
+        }
+    }
+
+    /// Stable identifier of the kind of problem; part of the public contract.
+    pub fn code(&self) -> &'static str {
+        use ErrorKind::*;
+        match &self.kind {
+            Syntax(_) => "syntax",
+            DuplicateKey(_) => "duplicate_key",
+            WrongType { .. } => "wrong_type",
+            MissingField(_) => "missing_field",
+            UnknownField { .. } => "unknown_field",
+            InvalidValue(_) => "invalid_value",
+            DuplicateRuleId(_) => "duplicate_rule_id",
+            UnknownCategory(_) => "unknown_category",
+            UnknownPageCategory(_) => "unknown_page_category",
+            UnknownEvent(_) => "unknown_event",
+            UnknownProp { .. } => "unknown_prop",
+            NotForTraits(_) => "not_for_traits",
+            AmbiguousWhen => "ambiguous_when",
+            SequenceTooShort => "sequence_too_short",
+            BadGlob(_) => "bad_glob",
+            UnknownOp(_) => "unknown_op",
+            UnknownConditionField(_) => "unknown_condition_field",
+            DuplicateBandMin => "duplicate_band_min",
+            DuplicateBandName(_) => "duplicate_band_name",
+            SecondCatchAllBand => "second_catch_all_band",
+            EmptyList(_) => "empty_list",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+
+    /// Fills line and column from the byte offset of the offending value in `text`.
+    pub fn at(mut self, text: &str, offset: u32) -> Self {
+        let (line, column) = crate::json::line_col(text, offset);
+        self.line = line;
+        self.column = column;
+        self
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ErrorKind::*;
+        match self {
+            Syntax(m) => write!(f, "invalid JSON: {m}"),
+            DuplicateKey(k) => write!(f, "duplicate key \"{k}\""),
+            WrongType { expected, found } => write!(f, "expected {expected}, found {found}"),
+            MissingField(name) => write!(f, "missing required field \"{name}\""),
+            UnknownField { field, allowed } => {
+                write!(f, "unknown field \"{field}\"")?;
+                if let Some(close) = closest(field, allowed) {
+                    write!(f, " (did you mean \"{close}\"?)")?;
+                }
+                Ok(())
+            }
+            InvalidValue(m) => f.write_str(m),
+            DuplicateRuleId(id) => write!(f, "duplicate rule id \"{id}\""),
+            UnknownCategory(c) => write!(f, "unknown category \"{c}\" (declare it in \"categories\")"),
+            UnknownPageCategory(c) => write!(f, "unknown page category \"{c}\""),
+            UnknownEvent(t) => write!(
+                f,
+                "unknown event type \"{t}\" (declare it in the rules' \"events\")"
+            ),
+            UnknownProp { event, prop } => {
+                write!(f, "prop \"{prop}\" is not declared for event \"{event}\"")
+            }
+            NotForTraits(field) => write!(f, "\"{field}\" does not apply to a traits rule"),
+            AmbiguousWhen => f.write_str(
+                "\"when\" needs exactly one of \"event\", \"sequence\" or \"traits\"",
+            ),
+            SequenceTooShort => f.write_str("a sequence needs at least two steps"),
+            BadGlob(m) => write!(f, "bad pattern: {m}"),
+            UnknownOp(op) => write!(
+                f,
+                "unknown operator \"{op}\" (eq, ne, in, notIn, gt, gte, lt, lte, contains, matches, exists)"
+            ),
+            UnknownConditionField(name) => write!(
+                f,
+                "unknown event field \"{name}\" (use url, form, page or props.NAME)"
+            ),
+            DuplicateBandMin => f.write_str("another band has the same min"),
+            DuplicateBandName(n) => write!(f, "duplicate band name \"{n}\""),
+            SecondCatchAllBand => f.write_str("only one band may omit \"min\""),
+            EmptyList(what) => write!(f, "{what} must not be empty"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    /// `PATH: message`, the CLI's line format.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            if self.line > 0 {
+                write!(f, "line {}, column {}: ", self.line, self.column)?;
+            } else {
+                f.write_str("(document): ")?;
+            }
+        } else {
+            write!(f, "{}: ", self.path)?;
+        }
+        fmt::Display::fmt(&self.kind, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A suggestion for a misspelt key: the allowed name within two edits, if any.
+fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    allowed
+        .iter()
+        .map(|a| (edit_distance(word, a), *a))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, a)| a)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(cur).min(row[j])
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_line_format() {
+        let e = Error::new(
+            ErrorKind::UnknownPageCategory("prcing".into()),
+            "rules[3].when.page",
+        );
+        assert_eq!(
+            e.to_string(),
+            "rules[3].when.page: unknown page category \"prcing\""
+        );
+        assert_eq!(e.code(), "unknown_page_category");
+    }
+
+    #[test]
+    fn suggests_close_keys() {
+        let e = ErrorKind::UnknownField {
+            field: "maxCont".into(),
+            allowed: &["maxCount", "points"],
+        };
+        assert!(e.to_string().contains("did you mean \"maxCount\""));
+    }
+}

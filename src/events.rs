@@ -1,0 +1,267 @@
+//! Visitor events: the contract's event shape, checked against the rules' tracking plan
+//! (undeclared types and props are rejected with a reason and never reach a score), with
+//! each event's page category worked out once, when it is read.
+
+use crate::error::{Error, ErrorKind};
+use crate::json::{self, Node, Value};
+use crate::rules::{join, RuleSet, IDENTIFY};
+
+const EVENT_FIELDS: &[&str] = &[
+    "type", "ts", "url", "dwellMs", "form", "props", "traits", "visitor",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Index into the rule set's event types.
+    pub ty: u16,
+    /// Milliseconds since the epoch.
+    pub ts: f64,
+    pub url: Option<String>,
+    /// Page category id of `url`; `None` when the event has no URL.
+    pub page: Option<u16>,
+    pub dwell_ms: f64,
+    pub form: Option<String>,
+    pub props: Vec<(String, Value)>,
+    pub traits: Vec<(String, Value)>,
+}
+
+impl Event {
+    pub fn prop(&self, name: &str) -> Option<&Value> {
+        self.props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl RuleSet {
+    /// Reads one event from JSON text; the error names the field at fault.
+    pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
+        let node = json::parse(text).map_err(|e| {
+            let kind = match e.key {
+                Some(k) => ErrorKind::DuplicateKey(k),
+                None => ErrorKind::Syntax(e.message),
+            };
+            Error::new(kind, "").at(text, e.offset)
+        })?;
+        self.event(&node)
+            .map_err(|e| match node_at(&node, &e.path) {
+                Some(at) => e.at(text, at),
+                None => e,
+            })
+    }
+
+    /// Reads one event from a parsed value.
+    pub fn event(&self, node: &Node) -> Result<Event, Error> {
+        let Value::Obj(fields) = &node.value else {
+            return Err(wrong("an object", "", node));
+        };
+        if let Some((k, _)) = fields
+            .iter()
+            .find(|(k, _)| !EVENT_FIELDS.contains(&k.as_str()))
+        {
+            return Err(Error::new(
+                ErrorKind::UnknownField {
+                    field: k.clone(),
+                    allowed: EVENT_FIELDS,
+                },
+                k.as_str(),
+            ));
+        }
+        let ty_name = match node.get("type") {
+            None => return Err(Error::new(ErrorKind::MissingField("type"), "")),
+            Some(n) => n.as_str().ok_or_else(|| wrong("a string", "type", n))?,
+        };
+        let ty = self
+            .event_id(ty_name)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownEvent(ty_name.to_string()), "type"))?;
+        let ts = match node.get("ts") {
+            None => return Err(Error::new(ErrorKind::MissingField("ts"), "")),
+            Some(n) => n.as_f64().ok_or_else(|| wrong("a number", "ts", n))?,
+        };
+        if !ts.is_finite() {
+            return Err(Error::new(
+                ErrorKind::InvalidValue("must be a finite number"),
+                "ts",
+            ));
+        }
+        let url = opt_str(node, "url")?;
+        let form = opt_str(node, "form")?;
+        let dwell_ms = match node.get("dwellMs") {
+            None => 0.0,
+            Some(n) => match n.as_f64() {
+                Some(d) if d.is_finite() && d >= 0.0 => d,
+                Some(_) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidValue("must be a number >= 0"),
+                        "dwellMs",
+                    ))
+                }
+                None => return Err(wrong("a number", "dwellMs", n)),
+            },
+        };
+        let allowed = &self.event_types[ty as usize].1;
+        let props = match node.get("props") {
+            None => Vec::new(),
+            Some(Node {
+                value: Value::Obj(p),
+                ..
+            }) => {
+                if let Some((k, _)) = p.iter().find(|(k, _)| !allowed.contains(k)) {
+                    return Err(Error::new(
+                        ErrorKind::UnknownProp {
+                            event: ty_name.to_string(),
+                            prop: k.clone(),
+                        },
+                        join("props", k),
+                    ));
+                }
+                p.iter()
+                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .collect()
+            }
+            Some(n) => return Err(wrong("an object", "props", n)),
+        };
+        let traits = match node.get("traits") {
+            None => Vec::new(),
+            Some(Node {
+                value: Value::Obj(t),
+                ..
+            }) if ty == IDENTIFY => t
+                .iter()
+                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .collect(),
+            Some(n) if ty == IDENTIFY => return Err(wrong("an object", "traits", n)),
+            Some(_) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidValue("only identify events carry traits"),
+                    "traits",
+                ))
+            }
+        };
+        let page = url.as_deref().map(|u| self.classify(u));
+        Ok(Event {
+            ty,
+            ts,
+            url,
+            page,
+            dwell_ms,
+            form,
+            props,
+            traits,
+        })
+    }
+}
+
+fn wrong(expected: &'static str, path: &str, n: &Node) -> Error {
+    Error::new(
+        ErrorKind::WrongType {
+            expected,
+            found: n.value.kind(),
+        },
+        path,
+    )
+}
+
+fn opt_str(node: &Node, key: &'static str) -> Result<Option<String>, Error> {
+    match node.get(key) {
+        None => Ok(None),
+        Some(n) => n
+            .as_str()
+            .map(|s| Some(s.to_string()))
+            .ok_or_else(|| wrong("a string", key, n)),
+    }
+}
+
+/// Offset of the value at a simple dotted path (`props.webinar_id`), for line/column.
+fn node_at(node: &Node, path: &str) -> Option<u32> {
+    if path.is_empty() {
+        return Some(node.at);
+    }
+    let mut cur = node;
+    let mut rest = path;
+    while !rest.is_empty() {
+        // A prop name may itself contain dots; try the whole remainder first.
+        if let Some(n) = cur.get(rest) {
+            return Some(n.at);
+        }
+        let (head, tail) = rest.split_once('.')?;
+        cur = cur.get(head)?;
+        rest = tail;
+    }
+    Some(cur.at)
+}
+
+/// Sorts events by `ts`, keeping log order on ties (the contract's reading order).
+pub fn sort(events: &mut [Event]) {
+    events.sort_by(|a, b| a.ts.total_cmp(&b.ts));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> RuleSet {
+        RuleSet::from_text(
+            r#"{"version":"t","pages":[{"category":"pricing","match":["/pricing"]}],
+            "events":{"webinar_attended":{"props":["webinar_id"]}},
+            "categories":{"intent":{}},"rules":[],"bands":[{"name":"all"}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_contract_events() {
+        let s = set();
+        let e = s
+            .event_from_text(r#"{ "type": "page_view", "ts": 1763856000000, "url": "https://acme.example/pricing?utm=x", "dwellMs": 12000 }"#)
+            .unwrap();
+        assert_eq!(e.page, s.page_id("pricing"));
+        assert_eq!(e.dwell_ms, 12000.0);
+        let e = s
+            .event_from_text(r#"{"type":"webinar_attended","ts":1,"props":{"webinar_id":"w-12"}}"#)
+            .unwrap();
+        assert_eq!(e.prop("webinar_id"), Some(&Value::Str("w-12".into())));
+        let e = s
+            .event_from_text(r#"{"type":"page_view","ts":1,"url":"/blog"}"#)
+            .unwrap();
+        assert_eq!(e.page, s.page_id("other"));
+    }
+
+    #[test]
+    fn rejects_with_codes_and_paths() {
+        let s = set();
+        for (text, code, path) in [
+            (r#"{"type":"chat_opened","ts":1}"#, "unknown_event", "type"),
+            (
+                r#"{"type":"webinar_attended","ts":1,"props":{"seat":"3"}}"#,
+                "unknown_prop",
+                "props.seat",
+            ),
+            (r#"{"type":"page_view"}"#, "missing_field", ""),
+            (r#"{"type":"page_view","ts":"1"}"#, "wrong_type", "ts"),
+            (
+                r#"{"type":"page_view","ts":1,"dwellMs":-5}"#,
+                "invalid_value",
+                "dwellMs",
+            ),
+            (r#"{"type":"page_view","ts":1e999}"#, "invalid_value", "ts"),
+            (
+                r#"{"type":"page_view","ts":1,"tz":3}"#,
+                "unknown_field",
+                "tz",
+            ),
+            (
+                r#"{"type":"page_view","ts":1,"traits":{}}"#,
+                "invalid_value",
+                "traits",
+            ),
+            (r#"[1]"#, "wrong_type", ""),
+            (r#"{"type":"#, "syntax", ""),
+        ] {
+            let e = s.event_from_text(text).unwrap_err();
+            assert_eq!((e.code(), e.path.as_str()), (code, path), "{text}");
+        }
+        let e = s
+            .event_from_text("{\"type\":\"webinar_attended\",\"ts\":1,\n \"props\":{\"seat\":3}}")
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (2, 18));
+    }
+}

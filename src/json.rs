@@ -1,0 +1,429 @@
+//! A small JSON reader that keeps the byte offset of every value, and the writing helpers.
+//!
+//! We read JSON ourselves rather than through serde_json so that every validation problem
+//! can name its line and column, duplicate keys can be refused, hostile nesting is bounded,
+//! and the browser build carries no general-purpose JSON machinery.
+
+/// A parsed value and the byte offset where it starts in the source text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub at: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    Arr(Vec<Node>),
+    /// Keys in source order; duplicates are a syntax error.
+    Obj(Vec<(String, Node)>),
+}
+
+/// Where and why the text is not JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyntaxError {
+    pub offset: u32,
+    pub message: &'static str,
+    /// For duplicate keys: the key.
+    pub key: Option<String>,
+}
+
+/// Nesting deeper than this is refused: rules and events are shallow, and a deep hostile
+/// document must not exhaust the stack.
+const MAX_DEPTH: u32 = 64;
+
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    p.ws();
+    let node = p.value(0)?;
+    p.ws();
+    if p.i < p.s.len() {
+        return Err(p.err("unexpected text after the JSON value"));
+    }
+    Ok(node)
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
+    let offset = (offset as usize).min(text.len());
+    let before = &text.as_bytes()[..offset];
+    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = text[line_start..]
+        .char_indices()
+        .take_while(|(i, _)| line_start + i < offset)
+        .count() as u32
+        + 1;
+    (line, col)
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn err(&self, message: &'static str) -> SyntaxError {
+        SyntaxError {
+            offset: self.i as u32,
+            message,
+            key: None,
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn value(&mut self, depth: u32) -> Result<Node, SyntaxError> {
+        if depth > MAX_DEPTH {
+            return Err(self.err("nesting is too deep"));
+        }
+        let at = self.i as u32;
+        let value = match self.s.get(self.i) {
+            None => return Err(self.err("unexpected end of input")),
+            Some(b'{') => self.object(depth)?,
+            Some(b'[') => self.array(depth)?,
+            Some(b'"') => Value::Str(self.string()?),
+            Some(b't') => self.word(b"true", Value::Bool(true))?,
+            Some(b'f') => self.word(b"false", Value::Bool(false))?,
+            Some(b'n') => self.word(b"null", Value::Null)?,
+            Some(b'-' | b'0'..=b'9') => Value::Num(self.number()?),
+            Some(_) => return Err(self.err("expected a JSON value")),
+        };
+        Ok(Node { value, at })
+    }
+
+    fn word(&mut self, w: &[u8], v: Value) -> Result<Value, SyntaxError> {
+        if self.s[self.i..].starts_with(w) {
+            self.i += w.len();
+            Ok(v)
+        } else {
+            Err(self.err("expected a JSON value"))
+        }
+    }
+
+    fn object(&mut self, depth: u32) -> Result<Value, SyntaxError> {
+        self.i += 1;
+        let mut fields: Vec<(String, Node)> = Vec::new();
+        self.ws();
+        if self.s.get(self.i) == Some(&b'}') {
+            self.i += 1;
+            return Ok(Value::Obj(fields));
+        }
+        loop {
+            self.ws();
+            if self.s.get(self.i) != Some(&b'"') {
+                return Err(self.err("expected a key in double quotes"));
+            }
+            let key_at = self.i as u32;
+            let key = self.string()?;
+            if fields.iter().any(|(k, _)| *k == key) {
+                return Err(SyntaxError {
+                    offset: key_at,
+                    message: "duplicate key",
+                    key: Some(key),
+                });
+            }
+            self.ws();
+            if self.s.get(self.i) != Some(&b':') {
+                return Err(self.err("expected ':' after the key"));
+            }
+            self.i += 1;
+            self.ws();
+            let v = self.value(depth + 1)?;
+            fields.push((key, v));
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b'}') => {
+                    self.i += 1;
+                    return Ok(Value::Obj(fields));
+                }
+                _ => return Err(self.err("expected ',' or '}'")),
+            }
+        }
+    }
+
+    fn array(&mut self, depth: u32) -> Result<Value, SyntaxError> {
+        self.i += 1;
+        let mut items = Vec::new();
+        self.ws();
+        if self.s.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Ok(Value::Arr(items));
+        }
+        loop {
+            self.ws();
+            items.push(self.value(depth + 1)?);
+            self.ws();
+            match self.s.get(self.i) {
+                Some(b',') => self.i += 1,
+                Some(b']') => {
+                    self.i += 1;
+                    return Ok(Value::Arr(items));
+                }
+                _ => return Err(self.err("expected ',' or ']'")),
+            }
+        }
+    }
+
+    fn string(&mut self) -> Result<String, SyntaxError> {
+        self.i += 1;
+        let start = self.i;
+        // Fast path: no escapes. The input is a &str, so any run between ASCII quotes is UTF-8.
+        while let Some(&b) = self.s.get(self.i) {
+            match b {
+                b'"' => {
+                    let out = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
+                    self.i += 1;
+                    return Ok(out);
+                }
+                b'\\' => break,
+                0..=0x1f => return Err(self.err("control character in a string")),
+                _ => self.i += 1,
+            }
+        }
+        let mut out: Vec<u8> = self.s[start..self.i].to_vec();
+        loop {
+            match self.s.get(self.i) {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return String::from_utf8(out).map_err(|_| self.err("invalid UTF-8"));
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let c = match self.s.get(self.i) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => return Err(self.err("invalid escape")),
+                    };
+                    self.i += 1;
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                }
+                Some(0..=0x1f) => return Err(self.err("control character in a string")),
+                Some(&b) => {
+                    out.push(b);
+                    self.i += 1;
+                }
+            }
+        }
+    }
+
+    /// Reads `uXXXX` (and a following low surrogate); leaves `i` on the last hex digit.
+    fn unicode_escape(&mut self) -> Result<char, SyntaxError> {
+        let hi = self.hex4(self.i + 1)?;
+        self.i += 4;
+        if (0xD800..0xDC00).contains(&hi) {
+            if self.s.get(self.i + 1) == Some(&b'\\') && self.s.get(self.i + 2) == Some(&b'u') {
+                let lo = self.hex4(self.i + 3)?;
+                if (0xDC00..0xE000).contains(&lo) {
+                    self.i += 6;
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    return char::from_u32(c).ok_or_else(|| self.err("invalid \\u escape"));
+                }
+            }
+            return Ok('\u{FFFD}');
+        }
+        Ok(char::from_u32(hi).unwrap_or('\u{FFFD}'))
+    }
+
+    fn hex4(&self, at: usize) -> Result<u32, SyntaxError> {
+        let digits = self
+            .s
+            .get(at..at + 4)
+            .ok_or_else(|| self.err("invalid \\u escape"))?;
+        let mut v = 0u32;
+        for &d in digits {
+            let x = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("invalid \\u escape"))?;
+            v = v * 16 + x;
+        }
+        Ok(v)
+    }
+
+    fn number(&mut self) -> Result<f64, SyntaxError> {
+        let start = self.i;
+        if self.s[self.i] == b'-' {
+            self.i += 1;
+        }
+        match self.s.get(self.i) {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.err("invalid number")),
+        }
+        if self.s.get(self.i) == Some(&b'.') {
+            self.i += 1;
+            if !matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
+                return Err(self.err("invalid number"));
+            }
+            self.digits();
+        }
+        if let Some(b'e' | b'E') = self.s.get(self.i) {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.s.get(self.i) {
+                self.i += 1;
+            }
+            if !matches!(self.s.get(self.i), Some(b'0'..=b'9')) {
+                return Err(self.err("invalid number"));
+            }
+            self.digits();
+        }
+        // Only ASCII digits and signs were consumed, so this slice is valid UTF-8.
+        let text = core::str::from_utf8(&self.s[start..self.i]).unwrap_or("x");
+        text.parse::<f64>().map_err(|_| self.err("invalid number"))
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.value {
+            Value::Num(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+impl Value {
+    /// A short name of the JSON type, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Num(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Arr(_) => "an array",
+            Value::Obj(_) => "an object",
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[(c as usize) >> 4] as char);
+                out.push(HEX[(c as usize) & 15] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Appends a finite number the way JavaScript's JSON.stringify would read it back:
+/// the shortest text that round-trips to the same f64.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_num(out: &mut String, n: f64) {
+    use core::fmt::Write;
+    if n.is_finite() {
+        let _ = write!(out, "{n}");
+    } else {
+        out.push_str("null");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_remembers_offsets() {
+        let n = parse("{\"a\": [1, -2.5e1, \"x\\u00e9\"], \"b\": null}").unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!(a.at, 6);
+        match &a.value {
+            Value::Arr(items) => {
+                assert_eq!(items[1].as_f64(), Some(-25.0));
+                assert_eq!(items[2].as_str(), Some("xé"));
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn reports_line_and_column() {
+        let text = "{\n  \"a\": 1,\n  \"b\": tru\n}";
+        let e = parse(text).unwrap_err();
+        assert_eq!(line_col(text, e.offset), (3, 8));
+    }
+
+    #[test]
+    fn refuses_duplicates_depth_and_trailing_text() {
+        assert_eq!(
+            parse("{\"a\":1,\"a\":2}").unwrap_err().key.as_deref(),
+            Some("a")
+        );
+        assert!(parse(&"[".repeat(100)).is_err());
+        assert!(parse("1 2").is_err());
+        assert!(parse("01").is_err());
+        assert!(parse("\"\u{1}\"").is_err());
+    }
+
+    #[test]
+    fn surrogate_pairs_and_escapes_round_trip() {
+        let n = parse("\"\\ud83d\\ude00 \\\"q\\\"\"").unwrap();
+        assert_eq!(n.as_str(), Some("😀 \"q\""));
+        let mut out = String::new();
+        write_str(&mut out, "a\"b\\c\n\u{1}");
+        assert_eq!(out, "\"a\\\"b\\\\c\\n\\u0001\"");
+        assert_eq!(parse(&out).unwrap().as_str(), Some("a\"b\\c\n\u{1}"));
+    }
+
+    #[test]
+    fn numbers_print_shortest() {
+        let mut out = String::new();
+        write_num(&mut out, 40.00020056502934);
+        out.push(' ');
+        write_num(&mut out, 20.0);
+        assert_eq!(out, "40.00020056502934 20");
+    }
+}

@@ -1,0 +1,264 @@
+//! URL → page category: the path taken from a URL, and the case-insensitive globs of the
+//! contract, compiled once when the rules load.
+
+/// Longest URL path we look at; a hostile megabyte-long URL is cut, not scanned.
+pub const MAX_PATH: usize = 2048;
+
+/// How `*` behaves: page patterns stop at `/`, form names and `matches` do not.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Flavor {
+    Path,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    Lit(String),
+    /// `*`: any run (without `/` for paths).
+    Star,
+    /// `**`: any run, `/` included.
+    Any,
+}
+
+/// A compiled glob. The common shapes get a fast path; the rest use a linear-memory DP
+/// so a hostile input can never make matching exponential.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Glob {
+    Exact(String),
+    /// `/x/**`: `/x` itself or anything under `/x/`.
+    Under(String),
+    /// `prefix*` in text flavour (e.g. `demo*`).
+    Prefix(String),
+    General(Vec<Tok>, Flavor),
+}
+
+impl Glob {
+    pub fn compile(pattern: &str, flavor: Flavor) -> Result<Glob, &'static str> {
+        if pattern.is_empty() {
+            return Err("a pattern must not be empty");
+        }
+        let lower = pattern.to_lowercase();
+        let mut p = lower.as_str();
+        if flavor == Flavor::Path {
+            if !p.starts_with('/') {
+                return Err("a page pattern must start with '/'");
+            }
+            if p.contains("***") {
+                return Err("'***' is not a pattern; use '**'");
+            }
+            if p.len() > 1 && p.ends_with('/') {
+                p = &p[..p.len() - 1];
+            }
+        }
+        let mut toks = Vec::new();
+        let mut lit = String::new();
+        let mut chars = p.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '*' {
+                if !lit.is_empty() {
+                    toks.push(Tok::Lit(core::mem::take(&mut lit)));
+                }
+                let double = chars.peek() == Some(&'*');
+                if double {
+                    chars.next();
+                }
+                let t = if double || flavor == Flavor::Text {
+                    Tok::Any
+                } else {
+                    Tok::Star
+                };
+                // Adjacent stars mean nothing more than the widest of them.
+                match toks.last_mut() {
+                    Some(last @ Tok::Star) if t == Tok::Any => *last = Tok::Any,
+                    Some(Tok::Star | Tok::Any) => {}
+                    _ => toks.push(t),
+                }
+            } else {
+                lit.push(c);
+            }
+        }
+        if !lit.is_empty() {
+            toks.push(Tok::Lit(lit));
+        }
+        Ok(match toks.as_slice() {
+            [Tok::Lit(l)] => Glob::Exact(l.clone()),
+            [Tok::Lit(l), Tok::Any]
+                if flavor == Flavor::Path && l.ends_with('/') && l.len() > 1 =>
+            {
+                Glob::Under(l[..l.len() - 1].to_string())
+            }
+            [Tok::Lit(l), Tok::Any] if flavor == Flavor::Text => Glob::Prefix(l.clone()),
+            _ => Glob::General(toks, flavor),
+        })
+    }
+
+    /// `s` must already be lowercased (see [`lower`]).
+    pub fn matches(&self, s: &str) -> bool {
+        match self {
+            Glob::Exact(l) => s == l,
+            Glob::Under(l) => {
+                s.starts_with(l.as_str()) && (s.len() == l.len() || s.as_bytes()[l.len()] == b'/')
+            }
+            Glob::Prefix(l) => s.starts_with(l.as_str()),
+            Glob::General(toks, flavor) => {
+                // `/x/**` also matches `/x`: try the pattern without its trailing `/**`.
+                if let [.., Tok::Lit(l), Tok::Any] = toks.as_slice() {
+                    if *flavor == Flavor::Path && l.ends_with('/') {
+                        let mut short = toks[..toks.len() - 1].to_vec();
+                        if let Some(Tok::Lit(last)) = short.last_mut() {
+                            last.pop();
+                            if last.is_empty() {
+                                short.pop();
+                            }
+                        }
+                        if dp_match(&short, s) {
+                            return true;
+                        }
+                    }
+                }
+                dp_match(toks, s)
+            }
+        }
+    }
+}
+
+/// Lowercases only when needed; most paths and form names are already lower-case ASCII.
+pub fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Matching by dynamic programming over (token, char) with one row of memory.
+fn dp_match(toks: &[Tok], s: &str) -> bool {
+    let text: Vec<char> = s.chars().collect();
+    let n = text.len();
+    // cur[j]: tokens so far can match exactly text[..j].
+    let mut cur = vec![false; n + 1];
+    cur[0] = true;
+    for t in toks {
+        let mut next = vec![false; n + 1];
+        match t {
+            Tok::Lit(l) => {
+                let lc: Vec<char> = l.chars().collect();
+                for j in 0..=n {
+                    if cur[j] && j + lc.len() <= n && text[j..j + lc.len()] == lc[..] {
+                        next[j + lc.len()] = true;
+                    }
+                }
+            }
+            Tok::Star | Tok::Any => {
+                let mut on = false;
+                for j in 0..=n {
+                    if cur[j] {
+                        on = true;
+                    }
+                    next[j] = on;
+                    if *t == Tok::Star && j < n && text[j] == '/' {
+                        on = false;
+                    }
+                }
+            }
+        }
+        cur = next;
+        if !cur.iter().any(|&b| b) {
+            return false;
+        }
+    }
+    cur[n]
+}
+
+/// The lower-cased path of a URL: scheme, host, query and fragment dropped; a trailing
+/// `/` dropped except for the root. Accepts absolute URLs, `//host/path` and bare paths.
+pub fn url_path(url: &str) -> String {
+    let mut rest = url.trim();
+    if let Some(i) = rest.find("://") {
+        if rest[..i]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        {
+            rest = &rest[i + 3..];
+            rest = rest.find('/').map_or("", |j| &rest[j..]);
+        }
+    } else if let Some(r) = rest.strip_prefix("//") {
+        rest = r.find('/').map_or("", |j| &r[j..]);
+    }
+    let end = rest.find(['?', '#']).unwrap_or(rest.len());
+    let mut path = &rest[..end];
+    if path.len() > MAX_PATH {
+        let mut cut = MAX_PATH;
+        while !path.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        path = &path[..cut];
+    }
+    let mut out = String::with_capacity(path.len() + 1);
+    if !path.starts_with('/') {
+        out.push('/');
+    }
+    out.push_str(&lower(path));
+    while out.len() > 1 && out.ends_with('/') {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(p: &str, path: &str) -> bool {
+        Glob::compile(p, Flavor::Path)
+            .unwrap()
+            .matches(&url_path(path))
+    }
+
+    #[test]
+    fn contract_page_patterns() {
+        assert!(page("/pricing", "https://acme.example/pricing?utm=x"));
+        assert!(page("/pricing", "https://acme.example/Pricing/#top"));
+        assert!(!page("/pricing", "https://acme.example/pricing/team"));
+        assert!(page("/plans/**", "/plans"));
+        assert!(page("/plans/**", "/plans/team/annual"));
+        assert!(!page("/plans/**", "/plansx"));
+        assert!(page("/security/*", "/security/soc2"));
+        assert!(!page("/security/*", "/security/soc2/report"));
+        assert!(page("/blog/*/comments", "/blog/post-1/comments"));
+        assert!(page("/", "https://acme.example"));
+        assert!(page("/", "https://acme.example/"));
+        assert!(!page("/", "https://acme.example/x"));
+        assert!(page("/docs/**/api", "/docs/v1/ref/api"));
+        assert!(!page("/docs/**/api", "/docs/api"));
+        assert!(page("/a*b", "/aXYb"));
+        assert!(!page("/a*b", "/aX/Yb"));
+        assert!(page("/x/**", "/X"));
+    }
+
+    #[test]
+    fn text_globs() {
+        let g = Glob::compile("demo*", Flavor::Text).unwrap();
+        assert!(g.matches("demo-request") && g.matches("demo") && !g.matches("xdemo"));
+        let g = Glob::compile("*@acme.*", Flavor::Text).unwrap();
+        assert!(g.matches("jo@acme.co/uk"));
+    }
+
+    #[test]
+    fn hostile_inputs_stay_linear() {
+        let g = Glob::compile("/*a*a*a*a*a*a*a*a*b", Flavor::Path).unwrap();
+        let long = format!("/{}", "a".repeat(3000));
+        assert!(!g.matches(&url_path(&long)));
+        assert_eq!(url_path(&"/x".repeat(5000)).len(), MAX_PATH);
+        assert_eq!(url_path("javascript:alert(1)"), "/javascript:alert(1)");
+        assert_eq!(url_path(""), "/");
+        assert_eq!(url_path("//cdn.example/a/b/"), "/a/b");
+    }
+
+    #[test]
+    fn bad_patterns() {
+        assert!(Glob::compile("pricing", Flavor::Path).is_err());
+        assert!(Glob::compile("", Flavor::Text).is_err());
+        assert!(Glob::compile("/a/***", Flavor::Path).is_err());
+    }
+}

@@ -1,0 +1,2 @@
+//! Visitor state (placeholder while the engine settles).
+pub struct Visitor;

@@ -1,0 +1,1 @@
+//! The browser binding (wasm32 only); filled in by the site-tag work.
