@@ -9,6 +9,8 @@
 pub struct Node {
     pub value: Value,
     pub at: u32,
+    /// Byte offset just past the value, so a value's source text can be kept verbatim.
+    pub end: u32,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,7 +104,11 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => Value::Num(self.number()?),
             Some(_) => return Err(self.err("expected a JSON value")),
         };
-        Ok(Node { value, at })
+        Ok(Node {
+            value,
+            at,
+            end: self.i as u32,
+        })
     }
 
     fn word(&mut self, w: &[u8], v: Value) -> Result<Value, SyntaxError> {

@@ -1,2 +1,220 @@
-//! Visitor state (placeholder while the engine settles).
-pub struct Visitor;
+//! A visitor's stored events: kept in reading order, pruned to what some rule can still
+//! count, and written as compact versioned text for the browser to persist.
+//!
+//! Pruning only ever drops events whose absence cannot change a score at the same or a
+//! later `now` (for events that arrive in time order), so re-scoring the kept events, as
+//! the CLI does with `leadscore.events()`, gives the browser's number exactly. The only
+//! lossy step is a backstop for rules with neither `maxCount` nor `withinDays`: their
+//! [`UNCAPPED_KEEP`] most recent counted occurrences are kept.
+
+use crate::error::{Error, ErrorKind};
+use crate::events::Event;
+use crate::explain::Outcome;
+use crate::json::{self, Value};
+use crate::occurrences::{candidates, completions, counted};
+use crate::rules::{RuleSet, When, DAY_MS, IDENTIFY};
+
+/// Version of the text written by [`Visitor::to_text`].
+pub const STATE_VERSION: u32 = 1;
+/// Occurrences kept per rule that has no `maxCount` and no `withinDays`.
+pub const UNCAPPED_KEEP: usize = 256;
+/// Hard ceiling on stored events, whatever the rules; the oldest go first.
+pub const MAX_EVENTS: usize = 2000;
+
+#[derive(Debug, Clone, Default)]
+pub struct Visitor {
+    events: Vec<Event>,
+    /// Source text of each event (empty when unknown), written back verbatim on save.
+    raw: Vec<Box<str>>,
+}
+
+impl Visitor {
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Adds an event in `ts` order; an event tied with stored ones goes after them.
+    pub fn push(&mut self, e: Event, raw: Option<Box<str>>) {
+        let at = self.events.partition_point(|x| x.ts <= e.ts);
+        self.events.insert(at, e);
+        self.raw.insert(at, raw.unwrap_or_default());
+    }
+
+    pub fn score(&self, set: &RuleSet, now: f64) -> Outcome {
+        crate::engine::score(set, &self.events, now)
+    }
+
+    /// Drops every event that no rule can count again at `now` or later; returns how many.
+    pub fn compact(&mut self, set: &RuleSet, now: f64) -> usize {
+        let keep = self.needed(set, now);
+        let before = self.events.len();
+        let mut i = 0;
+        self.events.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        self.raw.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        if self.events.len() > MAX_EVENTS {
+            let cut = self.events.len() - MAX_EVENTS;
+            self.events.drain(..cut);
+            self.raw.drain(..cut);
+        }
+        before - self.events.len()
+    }
+
+    fn needed(&self, set: &RuleSet, now: f64) -> Vec<bool> {
+        let ev = &self.events;
+        let upto = ev.partition_point(|e| e.ts <= now);
+        // Events not yet read at `now` may all count later.
+        let mut keep: Vec<bool> = (0..ev.len()).map(|i| i >= upto).collect();
+
+        // Identify: the last event that set each trait key.
+        let mut setters: Vec<(&str, usize)> = Vec::new();
+        for (i, e) in ev[..upto]
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.ty == IDENTIFY)
+        {
+            for (k, _) in &e.traits {
+                match setters.iter_mut().find(|(n, _)| n == k) {
+                    Some(s) => s.1 = i,
+                    None => setters.push((k, i)),
+                }
+            }
+        }
+        for (_, i) in setters {
+            keep[i] = true;
+        }
+
+        for rule in &set.rules {
+            // Occurrences (matching events, or the chains of completed sequences).
+            let chains: Vec<Vec<u32>> = match &rule.when {
+                When::Traits(_) => continue,
+                When::Event(_) => candidates(rule, ev, now)
+                    .into_iter()
+                    .map(|i| vec![i as u32])
+                    .collect(),
+                When::Sequence {
+                    steps,
+                    max_span_days,
+                } => {
+                    let (done, partial) = completions(steps, *max_span_days, ev, upto);
+                    for c in &partial {
+                        for &i in c.indices() {
+                            keep[i as usize] = true;
+                        }
+                    }
+                    done.iter().map(|c| c.indices().to_vec()).collect()
+                }
+            };
+            let last = |c: &Vec<u32>| *c.last().unwrap() as usize;
+            let occ: Vec<usize> = chains.iter().map(last).collect();
+            let kept: Vec<usize> = match rule.within_days {
+                // The window's start moves with `now`, and the cooldown walk restarts at
+                // it, so every occurrence still inside the window matters...
+                Some(w) => {
+                    let inside: Vec<usize> = (0..occ.len())
+                        .filter(|&j| (now - ev[occ[j]].ts) / DAY_MS <= w)
+                        .collect();
+                    // ...unless every one counts anyway: then only the newest maxCount.
+                    match rule.max_count {
+                        Some(m) if rule.cooldown_minutes == 0.0 && inside.len() > m => {
+                            inside[inside.len() - m..].to_vec()
+                        }
+                        _ => inside,
+                    }
+                }
+                // Without a window the walk is fixed: the counted ones reproduce it.
+                None => {
+                    let hits = counted(rule, ev, &occ, now);
+                    let start = hits.len().saturating_sub(UNCAPPED_KEEP);
+                    let hits = &hits[start..];
+                    (0..occ.len())
+                        .filter(|&j| hits.binary_search(&occ[j]).is_ok())
+                        .collect()
+                }
+            };
+            for j in kept {
+                for &i in &chains[j] {
+                    keep[i as usize] = true;
+                }
+            }
+        }
+        keep
+    }
+
+    /// `{"v":1,"events":[…]}` with each event's text as it was recorded.
+    pub fn to_text(&self) -> String {
+        let mut out =
+            String::with_capacity(16 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
+        out.push_str("{\"v\":1,\"events\":[");
+        let mut first = true;
+        for r in self.raw.iter().filter(|r| !r.is_empty()) {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(r);
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// Reads saved state. Events the rules no longer accept are dropped and returned as
+    /// problems; the rest are kept. A text that is not state at all is an error.
+    pub fn from_text(set: &RuleSet, text: &str) -> Result<(Visitor, Vec<Error>), Error> {
+        let node = json::parse(text)
+            .map_err(|e| Error::new(ErrorKind::Syntax(e.message), "").at(text, e.offset))?;
+        match node.get("v").and_then(|v| v.as_f64()) {
+            Some(v) if v == STATE_VERSION as f64 => {}
+            _ => {
+                let kind = ErrorKind::InvalidValue("not leadscore state of a known version");
+                return Err(Error::new(kind, "v"));
+            }
+        }
+        let Some(Value::Arr(items)) = node.get("events").map(|n| &n.value) else {
+            let kind = ErrorKind::MissingField("events");
+            return Err(Error::new(kind, ""));
+        };
+        let mut v = Visitor::default();
+        let mut dropped = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            match set.event(item) {
+                Ok(e) => v.push(e, Some(text[item.at as usize..item.end as usize].into())),
+                Err(mut e) => {
+                    e.path = format!("events[{i}].{}", e.path);
+                    dropped.push(e.at(text, item.at));
+                }
+            }
+        }
+        Ok((v, dropped))
+    }
+
+    /// Adds the events of `other` that this state does not already hold (by their text):
+    /// how two tabs' states meet without losing either's events.
+    pub fn merge(&mut self, other: Visitor) {
+        for (e, r) in other.events.into_iter().zip(other.raw) {
+            let dup = !r.is_empty()
+                && self
+                    .events
+                    .iter()
+                    .zip(&self.raw)
+                    .any(|(x, xr)| x.ts == e.ts && **xr == *r);
+            if !dup {
+                self.push(e, Some(r));
+            }
+        }
+    }
+}

@@ -1,1 +1,316 @@
-fn main() {}
+//! `leadscore`: the engine on the command line, for CI checks of a rules file and for
+//! server-side (re-)scoring. A thin shell: argument parsing, files, exit codes.
+
+use leadscore::json::{self, Value};
+use leadscore::{Error, Event, RuleSet};
+use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  leadscore check RULES.json [--json]
+  leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
+
+check   validates a rules file: exit 0 with a summary, or exit 1 with one line per problem
+        (PATH: message); --json prints the problems as JSON lines with code, path, line, column.
+score   scores every visitor of a JSON-lines events file (each event has a \"visitor\" field)
+        as of --now (milliseconds since the epoch; default: the current time) and prints one
+        result per visitor as a JSON line, sorted by visitor. Invalid lines are reported on
+        stderr (file:line: code: message) and skipped. EVENTS may be - for standard input.
+exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("check") => check(&args[1..]),
+        Some("score") => score(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("-V" | "--version") => {
+            println!("leadscore {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(format!("expected a command\n{USAGE}")),
+    };
+    result.unwrap_or_else(|msg| {
+        eprintln!("leadscore: {msg}");
+        ExitCode::from(2)
+    })
+}
+
+/// Flags of the form `--name value`, `--name=value`, and bare switches.
+struct Flags {
+    positional: Vec<String>,
+    named: Vec<(String, Option<String>)>,
+}
+
+impl Flags {
+    fn parse(args: &[String], with_value: &[&str], switches: &[&str]) -> Result<Flags, String> {
+        let mut f = Flags {
+            positional: Vec::new(),
+            named: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let Some(name) = a.strip_prefix("--") else {
+                f.positional.push(a.clone());
+                continue;
+            };
+            let (name, inline) = match name.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (name, None),
+            };
+            if with_value.contains(&name) {
+                let v = inline.or_else(|| it.next().cloned());
+                let v = v.ok_or(format!("--{name} needs a value"))?;
+                f.named.push((name.to_string(), Some(v)));
+            } else if switches.contains(&name) {
+                f.named.push((name.to_string(), None));
+            } else {
+                return Err(format!("unknown option --{name}\n{USAGE}"));
+            }
+        }
+        Ok(f)
+    }
+    fn get(&self, name: &str) -> Option<&str> {
+        self.named
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+    }
+    fn has(&self, name: &str) -> bool {
+        self.named.iter().any(|(n, _)| n == name)
+    }
+}
+
+fn read(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("stdin: {e}"))?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+}
+
+fn load_rules(path: &str) -> Result<Result<RuleSet, Vec<Error>>, String> {
+    Ok(RuleSet::from_text(&read(path)?))
+}
+
+fn check(args: &[String]) -> Result<ExitCode, String> {
+    let f = Flags::parse(args, &[], &["json"])?;
+    let [path] = f.positional.as_slice() else {
+        return Err(format!("check takes one rules file\n{USAGE}"));
+    };
+    match load_rules(path)? {
+        Ok(set) => {
+            println!(
+                "{path}: ok, version \"{}\": {} rules, {} categories, {} bands, {} page categories",
+                set.version,
+                set.rules.len(),
+                set.categories.len(),
+                set.bands.len(),
+                set.page_names.len() - 1
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            let mut out = std::io::stdout().lock();
+            for e in &errors {
+                let _ = if f.has("json") {
+                    writeln!(out, "{}", problem_json(e))
+                } else {
+                    writeln!(out, "{e}")
+                };
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn problem_json(e: &Error) -> String {
+    let mut o = String::from("{\"code\":");
+    json::write_str(&mut o, e.code());
+    o.push_str(",\"path\":");
+    json::write_str(&mut o, &e.path);
+    if e.line > 0 {
+        o.push_str(&format!(",\"line\":{},\"column\":{}", e.line, e.column));
+    }
+    o.push_str(",\"message\":");
+    json::write_str(&mut o, &e.message());
+    o.push('}');
+    o
+}
+
+fn score(args: &[String]) -> Result<ExitCode, String> {
+    let f = Flags::parse(args, &["rules", "events", "now"], &["pretty", "strict"])?;
+    if !f.positional.is_empty() {
+        return Err(format!("unexpected argument {}\n{USAGE}", f.positional[0]));
+    }
+    let rules_path = f
+        .get("rules")
+        .ok_or(format!("score needs --rules\n{USAGE}"))?;
+    let events_path = f
+        .get("events")
+        .ok_or(format!("score needs --events\n{USAGE}"))?;
+    let now = match f.get("now") {
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite())
+            .ok_or(format!(
+                "--now must be milliseconds since the epoch, got {s:?}"
+            ))?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|e| e.to_string())?
+            .as_millis() as f64,
+    };
+    let set = match load_rules(rules_path)? {
+        Ok(set) => set,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{rules_path}: {e}");
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let input: Box<dyn BufRead> = if events_path == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        let file = std::fs::File::open(events_path).map_err(|e| format!("{events_path}: {e}"))?;
+        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
+    };
+    let (visitors, skipped) = read_events(&set, input, events_path)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for (visitor, events) in &visitors {
+        let line = leadscore::score(&set, events, now).to_json(Some(visitor));
+        let text = if f.has("pretty") { pretty(&line) } else { line };
+        writeln!(out, "{text}").map_err(|e| e.to_string())?;
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    if skipped > 0 {
+        eprintln!(
+            "leadscore: scored {} visitors; skipped {skipped} invalid lines",
+            visitors.len()
+        );
+    }
+    Ok(if skipped > 0 && f.has("strict") {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Events grouped by visitor (sorted), and the count of lines skipped.
+fn read_events(
+    set: &RuleSet,
+    input: Box<dyn BufRead>,
+    name: &str,
+) -> Result<(BTreeMap<String, Vec<Event>>, usize), String> {
+    let mut visitors: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+    let mut skipped = 0;
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for (n, line) in input.lines().enumerate() {
+        let line = line.map_err(|e| format!("{name}: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(set, &line) {
+            Ok((visitor, event)) => visitors.entry(visitor).or_default().push(event),
+            Err(e) => {
+                skipped += 1;
+                let _ = writeln!(err, "{name}:{}: {}: {e}", n + 1, e.code());
+            }
+        }
+    }
+    // Read each visitor's events in ts order, log order on ties (a stable sort).
+    for events in visitors.values_mut() {
+        leadscore::events::sort(events);
+    }
+    Ok((visitors, skipped))
+}
+
+fn parse_line(set: &RuleSet, line: &str) -> Result<(String, Event), Error> {
+    use leadscore::ErrorKind;
+    let node = json::parse(line).map_err(|e| {
+        let kind = match e.key {
+            Some(k) => ErrorKind::DuplicateKey(k),
+            None => ErrorKind::Syntax(e.message),
+        };
+        Error::new(kind, "").at(line, e.offset)
+    })?;
+    let visitor = match node.get("visitor").map(|v| &v.value) {
+        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
+        Some(Value::Num(n)) if n.fract() == 0.0 => format!("{n}"),
+        Some(v) => {
+            let kind = ErrorKind::WrongType {
+                expected: "a non-empty string",
+                found: v.kind(),
+            };
+            return Err(Error::new(kind, "visitor"));
+        }
+        None => return Err(Error::new(ErrorKind::MissingField("visitor"), "")),
+    };
+    let event = set.event(&node)?;
+    Ok((visitor, event))
+}
+
+/// Re-indents one line of compact JSON (our own output: no whitespace inside).
+fn pretty(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut escaped = false;
+    let mut chars = compact.chars().peekable();
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    while let Some(c) = chars.next() {
+        if in_str {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                if matches!(chars.peek(), Some('}' | ']')) {
+                    out.push(chars.next().unwrap());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            c => out.push(c),
+        }
+    }
+    out
+}

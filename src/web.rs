@@ -1,1 +1,0 @@
-//! The browser binding (wasm32 only); filled in by the site-tag work.

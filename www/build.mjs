@@ -1,0 +1,70 @@
+// Builds everything the site, the playground and the tests serve, into target/site:
+//   the core as wasm (cargo --profile wasm → wasm-bindgen → wasm-opt -Oz), the tag's
+//   JavaScript, the demo site, the playground (Vite), and the npm package in target/pkg.
+// Prints the size of every shipped file, raw and gzip, on every build.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'target/site');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+
+export function build({ playground = true } = {}) {
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm']);
+  const wasm = join(root, 'target/wasm32-unknown-unknown/wasm/leadscore.wasm');
+  const pkg = join(out, 'leadscore');
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(pkg, { recursive: true });
+  run('wasm-bindgen', ['--target', 'web', '--out-name', 'leadscore_core', '--out-dir', pkg, wasm]);
+  const bg = join(pkg, 'leadscore_core_bg.wasm');
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
+    '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+    bg, '-o', bg]);
+
+  // The demo site, then the tag beside the wasm (the tag's files win over the site's).
+  cpSync(join(root, 'www/site'), out, { recursive: true });
+  if (existsSync(join(root, 'www/tag'))) cpSync(join(root, 'www/tag'), pkg, { recursive: true });
+
+  if (playground && existsSync(join(root, 'www/playground/index.html'))) {
+    run(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'www/playground/vite.config.js', '--logLevel', 'warn']);
+  }
+  packNpm(pkg);
+  return sizes(pkg);
+}
+
+// The npm package: the ES module API for sites that bundle their JavaScript.
+function packNpm(pkg) {
+  const dest = join(root, 'target/pkg');
+  rmSync(dest, { recursive: true, force: true });
+  cpSync(join(root, 'pkg-template'), dest, { recursive: true });
+  for (const f of readdirSync(pkg)) {
+    if (/^(leadscore_core|leadscore\.|api\.|collect\.|handoff\.)/.test(f)) cpSync(join(pkg, f), join(dest, f));
+  }
+  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));
+  writeFileSync(join(dest, 'package.json'), JSON.stringify({ ...meta, version }, null, 2) + '\n');
+}
+
+export function sizes(dir = join(out, 'leadscore')) {
+  const rows = [];
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    if (!statSync(p).isFile() || !/\.(js|wasm)$/.test(f)) continue;
+    const buf = readFileSync(p);
+    rows.push({ file: relative(out, p), bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+  }
+  return rows;
+}
+
+function printSizes(rows) {
+  const w = Math.max(...rows.map((r) => r.file.length), 4);
+  console.log(`\n${'file'.padEnd(w)}  ${'bytes'.padStart(8)}  ${'gzip'.padStart(8)}`);
+  for (const r of rows) console.log(`${r.file.padEnd(w)}  ${String(r.bytes).padStart(8)}  ${String(r.gzip).padStart(8)}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  printSizes(build({ playground: !process.argv.includes('--no-playground') }));
+}
