@@ -64,6 +64,7 @@ fn strip(n: leadscore::json::Node) -> leadscore::json::Value {
                 .map(|i| Node {
                     value: strip(i),
                     at: 0,
+                    end: 0,
                 })
                 .collect(),
         ),
@@ -75,6 +76,7 @@ fn strip(n: leadscore::json::Node) -> leadscore::json::Value {
                         Node {
                             value: strip(v),
                             at: 0,
+                            end: 0,
                         },
                     )
                 })
