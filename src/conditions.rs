@@ -2,21 +2,21 @@
 //! event's fields or the visitor's traits, with the contract's typing rules.
 
 use crate::error::{Error, ErrorKind};
-use crate::json::{Node, Value};
+use crate::json::{Node, Owned, Value};
 use crate::pages::{lower, Flavor, Glob};
 use crate::rules::Reader;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
-    Eq(Value),
-    Ne(Value),
-    In(Vec<Value>),
-    NotIn(Vec<Value>),
-    Gt(Value),
-    Gte(Value),
-    Lt(Value),
-    Lte(Value),
-    Contains(Value),
+    Eq(Owned),
+    Ne(Owned),
+    In(Vec<Owned>),
+    NotIn(Vec<Owned>),
+    Gt(Owned),
+    Gte(Owned),
+    Lt(Owned),
+    Lte(Owned),
+    Contains(Owned),
     Matches(Glob),
     Exists(bool),
 }
@@ -41,7 +41,7 @@ pub struct Cond {
 #[derive(Clone, Copy)]
 pub enum Val<'a> {
     Str(&'a str),
-    Json(&'a Value),
+    Json(&'a Value<'a>),
 }
 
 impl<'a> Val<'a> {
@@ -71,7 +71,7 @@ impl Cond {
             Op::Lte(x) => compare(v, x).is_some_and(|o| o.is_le()),
             Op::Contains(x) => match (v, x) {
                 (_, Value::Str(x)) if v.as_str().is_some() => {
-                    v.as_str().is_some_and(|s| s.contains(x.as_str()))
+                    v.as_str().is_some_and(|s| s.contains(x.as_ref()))
                 }
                 (Val::Json(Value::Arr(items)), x) => {
                     items.iter().any(|i| equal(Val::Json(&i.value), x))
@@ -83,7 +83,7 @@ impl Cond {
     }
 }
 
-fn equal(v: Val<'_>, x: &Value) -> bool {
+fn equal(v: Val<'_>, x: &Value<'_>) -> bool {
     match v {
         Val::Str(s) => matches!(x, Value::Str(t) if t == s),
         Val::Json(v) => json_equal(v, x),
@@ -91,7 +91,7 @@ fn equal(v: Val<'_>, x: &Value) -> bool {
 }
 
 /// Deep equality where numbers compare as f64 and different types are never equal.
-fn json_equal(a: &Value, b: &Value) -> bool {
+fn json_equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Arr(x), Value::Arr(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_equal(&p.value, &q.value))
@@ -108,7 +108,7 @@ fn json_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn compare(v: Val<'_>, x: &Value) -> Option<core::cmp::Ordering> {
+fn compare(v: Val<'_>, x: &Value<'_>) -> Option<core::cmp::Ordering> {
     match (v, x) {
         // Bytewise comparison of UTF-8 is code point order.
         (_, Value::Str(t)) => v.as_str().map(|s| s.as_bytes().cmp(t.as_bytes())),
@@ -181,14 +181,19 @@ pub fn compile(
         );
         None
     };
-    let list = |v: &Value| match v {
-        Value::Arr(items) => Some(items.iter().map(|n| n.value.clone()).collect::<Vec<_>>()),
+    let list = |v: &Value<'_>| match v {
+        Value::Arr(items) => Some(
+            items
+                .iter()
+                .map(|n| n.value.to_owned_value())
+                .collect::<Vec<_>>(),
+        ),
         _ => None,
     };
-    let scalar = |v: &Value| matches!(v, Value::Num(_) | Value::Str(_));
+    let scalar = |v: &Value<'_>| matches!(v, Value::Num(_) | Value::Str(_));
     let op = match op_name {
-        "eq" => Op::Eq(v.clone()),
-        "ne" => Op::Ne(v.clone()),
+        "eq" => Op::Eq(v.to_owned_value()),
+        "ne" => Op::Ne(v.to_owned_value()),
         "in" => match list(v) {
             Some(l) => Op::In(l),
             None => return wrong(r, "an array"),
@@ -198,11 +203,11 @@ pub fn compile(
             None => return wrong(r, "an array"),
         },
         "gt" | "gte" | "lt" | "lte" if !scalar(v) => return wrong(r, "a number or a string"),
-        "gt" => Op::Gt(v.clone()),
-        "gte" => Op::Gte(v.clone()),
-        "lt" => Op::Lt(v.clone()),
-        "lte" => Op::Lte(v.clone()),
-        "contains" => Op::Contains(v.clone()),
+        "gt" => Op::Gt(v.to_owned_value()),
+        "gte" => Op::Gte(v.to_owned_value()),
+        "lt" => Op::Lt(v.to_owned_value()),
+        "lte" => Op::Lte(v.to_owned_value()),
+        "contains" => Op::Contains(v.to_owned_value()),
         "matches" => match v {
             Value::Str(s) => match Glob::compile(s, Flavor::Text) {
                 Ok(g) => Op::Matches(g),
@@ -241,13 +246,13 @@ mod tests {
         assert!(r.errors.is_empty());
         c
     }
-    fn num(n: f64) -> Value {
+    fn num(n: f64) -> Owned {
         Value::Num(n)
     }
-    fn s(x: &str) -> Value {
-        Value::Str(x.into())
+    fn s(x: &str) -> Owned {
+        Value::Str(x.to_string().into())
     }
-    fn holds(c: &Cond, v: &Value) -> bool {
+    fn holds(c: &Cond, v: &Value<'_>) -> bool {
         c.holds(Some(Val::Json(v)))
     }
 

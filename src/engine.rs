@@ -5,8 +5,8 @@ use crate::conditions::{Field, Val};
 use crate::decay;
 use crate::events::Event;
 use crate::explain::{Explained, Outcome};
-use crate::json::Value;
-use crate::occurrences::{candidates, counted};
+use crate::json::Owned;
+use crate::occurrences::{candidates, counted, Index};
 use crate::rules::{RuleSet, When, IDENTIFY};
 
 /// Scores `events` (any order; read in `ts` order, log order on ties) as of `now`.
@@ -21,8 +21,8 @@ pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
 }
 
 /// The final traits: every identify with `ts ≤ now`, later ones overriding earlier.
-pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Value)> {
-    let mut out: Vec<(&str, &Value)> = Vec::new();
+pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Owned)> {
+    let mut out: Vec<(&str, &Owned)> = Vec::new();
     for e in events.iter().take_while(|e| e.ts <= now) {
         if e.ty != IDENTIFY {
             continue;
@@ -37,8 +37,10 @@ pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Value)> {
     out
 }
 
-fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
+/// Scores events already in reading order (as a [`crate::Visitor`] keeps them).
+pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
     let traits = traits(events, now);
+    let index = Index::new(set, events, now);
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut explain = Vec::new();
     let mut disqualified = false;
@@ -62,7 +64,7 @@ fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
                 }
             }
             _ => {
-                let cands = candidates(rule, events, now);
+                let cands = candidates(rule, events, &index);
                 let hits = counted(rule, events, &cands, now);
                 let points = hits.iter().fold(0.0, |sum, &i| {
                     sum + rule.points * decay::factor(now, events[i].ts, rule.half_life_days)

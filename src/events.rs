@@ -3,7 +3,7 @@
 //! each event's page category worked out once, when it is read.
 
 use crate::error::{Error, ErrorKind};
-use crate::json::{self, Node, Value};
+use crate::json::{self, Node, Owned, Value};
 use crate::rules::{join, RuleSet, IDENTIFY};
 
 const EVENT_FIELDS: &[&str] = &[
@@ -21,12 +21,12 @@ pub struct Event {
     pub page: Option<u16>,
     pub dwell_ms: f64,
     pub form: Option<String>,
-    pub props: Vec<(String, Value)>,
-    pub traits: Vec<(String, Value)>,
+    pub props: Vec<(String, Owned)>,
+    pub traits: Vec<(String, Owned)>,
 }
 
 impl Event {
-    pub fn prop(&self, name: &str) -> Option<&Value> {
+    pub fn prop(&self, name: &str) -> Option<&Owned> {
         self.props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
     }
 }
@@ -49,30 +49,41 @@ impl RuleSet {
     }
 
     /// Reads one event from a parsed value.
-    pub fn event(&self, node: &Node) -> Result<Event, Error> {
+    pub fn event(&self, node: &Node<'_>) -> Result<Event, Error> {
         let Value::Obj(fields) = &node.value else {
             return Err(wrong("an object", "", node));
         };
-        if let Some((k, _)) = fields
-            .iter()
-            .find(|(k, _)| !EVENT_FIELDS.contains(&k.as_str()))
-        {
-            return Err(Error::new(
-                ErrorKind::UnknownField {
-                    field: k.clone(),
-                    allowed: EVENT_FIELDS,
-                },
-                k.as_str(),
-            ));
+        // One pass over the fields: this runs for every line of a large events file.
+        let mut f: [Option<&Node<'_>>; 7] = [None; 7];
+        for (k, v) in fields {
+            let slot = match k.as_ref() {
+                "type" => 0,
+                "ts" => 1,
+                "url" => 2,
+                "dwellMs" => 3,
+                "form" => 4,
+                "props" => 5,
+                "traits" => 6,
+                "visitor" => continue,
+                _ => {
+                    let kind = ErrorKind::UnknownField {
+                        field: k.to_string(),
+                        allowed: EVENT_FIELDS,
+                    };
+                    return Err(Error::new(kind, k.as_ref()));
+                }
+            };
+            f[slot] = Some(v);
         }
-        let ty_name = match node.get("type") {
+        let [ty_node, ts_node, url_node, dwell_node, form_node, props_node, traits_node] = f;
+        let ty_name = match ty_node {
             None => return Err(Error::new(ErrorKind::MissingField("type"), "")),
             Some(n) => n.as_str().ok_or_else(|| wrong("a string", "type", n))?,
         };
         let ty = self
             .event_id(ty_name)
             .ok_or_else(|| Error::new(ErrorKind::UnknownEvent(ty_name.to_string()), "type"))?;
-        let ts = match node.get("ts") {
+        let ts = match ts_node {
             None => return Err(Error::new(ErrorKind::MissingField("ts"), "")),
             Some(n) => n.as_f64().ok_or_else(|| wrong("a number", "ts", n))?,
         };
@@ -82,9 +93,9 @@ impl RuleSet {
                 "ts",
             ));
         }
-        let url = opt_str(node, "url")?;
-        let form = opt_str(node, "form")?;
-        let dwell_ms = match node.get("dwellMs") {
+        let url = opt_str(url_node, "url")?;
+        let form = opt_str(form_node, "form")?;
+        let dwell_ms = match dwell_node {
             None => 0.0,
             Some(n) => match n.as_f64() {
                 Some(d) if d.is_finite() && d >= 0.0 => d,
@@ -98,35 +109,35 @@ impl RuleSet {
             },
         };
         let allowed = &self.event_types[ty as usize].1;
-        let props = match node.get("props") {
+        let props = match props_node {
             None => Vec::new(),
             Some(Node {
                 value: Value::Obj(p),
                 ..
             }) => {
-                if let Some((k, _)) = p.iter().find(|(k, _)| !allowed.contains(k)) {
+                if let Some((k, _)) = p.iter().find(|(k, _)| !allowed.iter().any(|a| a == k)) {
                     return Err(Error::new(
                         ErrorKind::UnknownProp {
                             event: ty_name.to_string(),
-                            prop: k.clone(),
+                            prop: k.to_string(),
                         },
                         join("props", k),
                     ));
                 }
                 p.iter()
-                    .map(|(k, v)| (k.clone(), v.value.clone()))
+                    .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
                     .collect()
             }
             Some(n) => return Err(wrong("an object", "props", n)),
         };
-        let traits = match node.get("traits") {
+        let traits = match traits_node {
             None => Vec::new(),
             Some(Node {
                 value: Value::Obj(t),
                 ..
             }) if ty == IDENTIFY => t
                 .iter()
-                .map(|(k, v)| (k.clone(), v.value.clone()))
+                .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
                 .collect(),
             Some(n) if ty == IDENTIFY => return Err(wrong("an object", "traits", n)),
             Some(_) => {
@@ -150,7 +161,7 @@ impl RuleSet {
     }
 }
 
-fn wrong(expected: &'static str, path: &str, n: &Node) -> Error {
+fn wrong(expected: &'static str, path: &str, n: &Node<'_>) -> Error {
     Error::new(
         ErrorKind::WrongType {
             expected,
@@ -160,8 +171,8 @@ fn wrong(expected: &'static str, path: &str, n: &Node) -> Error {
     )
 }
 
-fn opt_str(node: &Node, key: &'static str) -> Result<Option<String>, Error> {
-    match node.get(key) {
+fn opt_str(node: Option<&Node<'_>>, key: &'static str) -> Result<Option<String>, Error> {
+    match node {
         None => Ok(None),
         Some(n) => n
             .as_str()
@@ -171,7 +182,7 @@ fn opt_str(node: &Node, key: &'static str) -> Result<Option<String>, Error> {
 }
 
 /// Offset of the value at a simple dotted path (`props.webinar_id`), for line/column.
-fn node_at(node: &Node, path: &str) -> Option<u32> {
+fn node_at(node: &Node<'_>, path: &str) -> Option<u32> {
     if path.is_empty() {
         return Some(node.at);
     }

@@ -5,24 +5,31 @@
 //! and the browser build carries no general-purpose JSON machinery.
 
 /// A parsed value and the byte offset where it starts in the source text.
+use std::borrow::Cow;
+
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
-    pub value: Value,
+pub struct Node<'a> {
+    pub value: Value<'a>,
     pub at: u32,
     /// Byte offset just past the value, so a value's source text can be kept verbatim.
     pub end: u32,
 }
 
+/// Strings borrow from the source text unless they contain escapes, so reading a large
+/// events file allocates little.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     Null,
     Bool(bool),
     Num(f64),
-    Str(String),
-    Arr(Vec<Node>),
+    Str(Cow<'a, str>),
+    Arr(Vec<Node<'a>>),
     /// Keys in source order; duplicates are a syntax error.
-    Obj(Vec<(String, Node)>),
+    Obj(Vec<(Cow<'a, str>, Node<'a>)>),
 }
+
+/// A value that owns its strings, for what outlives the text (rules, stored events).
+pub type Owned = Value<'static>;
 
 /// Where and why the text is not JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,8 +44,9 @@ pub struct SyntaxError {
 /// document must not exhaust the stack.
 const MAX_DEPTH: u32 = 64;
 
-pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
     let mut p = Parser {
+        text,
         s: text.as_bytes(),
         i: 0,
     };
@@ -69,11 +77,12 @@ pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     s: &'a [u8],
     i: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, message: &'static str) -> SyntaxError {
         SyntaxError {
             offset: self.i as u32,
@@ -88,7 +97,7 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self, depth: u32) -> Result<Node, SyntaxError> {
+    fn value(&mut self, depth: u32) -> Result<Node<'a>, SyntaxError> {
         if depth > MAX_DEPTH {
             return Err(self.err("nesting is too deep"));
         }
@@ -111,7 +120,7 @@ impl Parser<'_> {
         })
     }
 
-    fn word(&mut self, w: &[u8], v: Value) -> Result<Value, SyntaxError> {
+    fn word(&mut self, w: &[u8], v: Value<'a>) -> Result<Value<'a>, SyntaxError> {
         if self.s[self.i..].starts_with(w) {
             self.i += w.len();
             Ok(v)
@@ -120,9 +129,9 @@ impl Parser<'_> {
         }
     }
 
-    fn object(&mut self, depth: u32) -> Result<Value, SyntaxError> {
+    fn object(&mut self, depth: u32) -> Result<Value<'a>, SyntaxError> {
         self.i += 1;
-        let mut fields: Vec<(String, Node)> = Vec::new();
+        let mut fields: Vec<(Cow<'a, str>, Node<'a>)> = Vec::new();
         self.ws();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -139,7 +148,7 @@ impl Parser<'_> {
                 return Err(SyntaxError {
                     offset: key_at,
                     message: "duplicate key",
-                    key: Some(key),
+                    key: Some(key.into_owned()),
                 });
             }
             self.ws();
@@ -162,7 +171,7 @@ impl Parser<'_> {
         }
     }
 
-    fn array(&mut self, depth: u32) -> Result<Value, SyntaxError> {
+    fn array(&mut self, depth: u32) -> Result<Value<'a>, SyntaxError> {
         self.i += 1;
         let mut items = Vec::new();
         self.ws();
@@ -185,21 +194,20 @@ impl Parser<'_> {
         }
     }
 
-    fn string(&mut self) -> Result<String, SyntaxError> {
+    fn string(&mut self) -> Result<Cow<'a, str>, SyntaxError> {
         self.i += 1;
         let start = self.i;
-        // Fast path: no escapes. The input is a &str, so any run between ASCII quotes is UTF-8.
-        while let Some(&b) = self.s.get(self.i) {
-            match b {
-                b'"' => {
-                    let out = String::from_utf8_lossy(&self.s[start..self.i]).into_owned();
-                    self.i += 1;
-                    return Ok(out);
-                }
-                b'\\' => break,
-                0..=0x1f => return Err(self.err("control character in a string")),
-                _ => self.i += 1,
-            }
+        // Fast path: no escapes. The input is a &str and quotes are ASCII, so the run
+        // between them is on char boundaries: borrow it.
+        let run = self.s[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(self.s.len() - start);
+        self.i = start + run;
+        if self.s.get(self.i) == Some(&b'"') {
+            let out = &self.text[start..self.i];
+            self.i += 1;
+            return Ok(Cow::Borrowed(out));
         }
         let mut out: Vec<u8> = self.s[start..self.i].to_vec();
         loop {
@@ -207,7 +215,9 @@ impl Parser<'_> {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     self.i += 1;
-                    return String::from_utf8(out).map_err(|_| self.err("invalid UTF-8"));
+                    return String::from_utf8(out)
+                        .map(Cow::Owned)
+                        .map_err(|_| self.err("invalid UTF-8"));
                 }
                 Some(b'\\') => {
                     self.i += 1;
@@ -296,9 +306,9 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        // Only ASCII digits and signs were consumed, so this slice is valid UTF-8.
-        let text = core::str::from_utf8(&self.s[start..self.i]).unwrap_or("x");
-        text.parse::<f64>().map_err(|_| self.err("invalid number"))
+        self.text[start..self.i]
+            .parse::<f64>()
+            .map_err(|_| self.err("invalid number"))
     }
 
     fn digits(&mut self) {
@@ -308,8 +318,8 @@ impl Parser<'_> {
     }
 }
 
-impl Node {
-    pub fn get(&self, key: &str) -> Option<&Node> {
+impl<'a> Node<'a> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match &self.value {
             Value::Obj(fields) => fields.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -321,6 +331,13 @@ impl Node {
             _ => None,
         }
     }
+    pub fn to_owned_node(&self) -> Node<'static> {
+        Node {
+            value: self.value.to_owned_value(),
+            at: self.at,
+            end: self.end,
+        }
+    }
     pub fn as_f64(&self) -> Option<f64> {
         match self.value {
             Value::Num(n) => Some(n),
@@ -329,7 +346,23 @@ impl Node {
     }
 }
 
-impl Value {
+impl Value<'_> {
+    /// The same value with its strings copied, detached from the source text.
+    pub fn to_owned_value(&self) -> Owned {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Num(n) => Value::Num(*n),
+            Value::Str(s) => Value::Str(Cow::Owned(s.to_string())),
+            Value::Arr(items) => Value::Arr(items.iter().map(Node::to_owned_node).collect()),
+            Value::Obj(f) => Value::Obj(
+                f.iter()
+                    .map(|(k, v)| (Cow::Owned(k.to_string()), v.to_owned_node()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// A short name of the JSON type, for messages.
     pub fn kind(&self) -> &'static str {
         match self {

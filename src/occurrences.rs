@@ -7,7 +7,7 @@
 use crate::conditions::{Field, Val};
 use crate::events::Event;
 use crate::pages::lower;
-use crate::rules::{EventCond, Rule, When, DAY_MS, MAX_STEPS};
+use crate::rules::{EventCond, Rule, RuleSet, When, DAY_MS, MAX_STEPS};
 
 /// Whether one event satisfies an event condition (a rule's `when` or a sequence step).
 pub fn matches(c: &EventCond, e: &Event) -> bool {
@@ -101,16 +101,80 @@ pub fn completions(
     (done, partial)
 }
 
+/// Events with `ts ≤ now`, bucketed by type and by (type, page category) with a stable
+/// counting sort, so an event rule walks only the events that can match it, in order.
+pub struct Index {
+    upto: usize,
+    pages: usize,
+    by_type: Vec<u32>,
+    type_at: Vec<u32>,
+    by_key: Vec<u32>,
+    key_at: Vec<u32>,
+}
+
+impl Index {
+    pub fn new(set: &RuleSet, events: &[Event], now: f64) -> Index {
+        let upto = events.partition_point(|e| e.ts <= now);
+        // One slot per page category plus one for events without a URL.
+        let pages = set.page_names.len() + 1;
+        let types = set.event_types.len();
+        let key = |e: &Event| e.ty as usize * pages + e.page.map_or(pages - 1, usize::from);
+        let bucket = |n: usize, k: &dyn Fn(&Event) -> usize| {
+            let mut at = vec![0u32; n + 1];
+            for e in &events[..upto] {
+                at[k(e) + 1] += 1;
+            }
+            for i in 0..n {
+                at[i + 1] += at[i];
+            }
+            let mut next = at.clone();
+            let mut order = vec![0u32; upto];
+            for (i, e) in events[..upto].iter().enumerate() {
+                let slot = &mut next[k(e)];
+                order[*slot as usize] = i as u32;
+                *slot += 1;
+            }
+            (order, at)
+        };
+        let (by_type, type_at) = bucket(types, &|e| e.ty as usize);
+        let (by_key, key_at) = bucket(types * pages, &key);
+        Index {
+            upto,
+            pages,
+            by_type,
+            type_at,
+            by_key,
+            key_at,
+        }
+    }
+
+    /// Indices of the events that have the condition's type (and page, if it names one).
+    fn bucket(&self, c: &EventCond) -> &[u32] {
+        let t = c.event as usize;
+        match c.page {
+            Some(p) => {
+                let k = t * self.pages + p as usize;
+                &self.by_key[self.key_at[k] as usize..self.key_at[k + 1] as usize]
+            }
+            None => &self.by_type[self.type_at[t] as usize..self.type_at[t + 1] as usize],
+        }
+    }
+}
+
 /// Indices of the occurrences of `rule` (matching events, or completing events of a
 /// sequence) among events with `ts ≤ now`, in order, before any counting.
-pub fn candidates(rule: &Rule, events: &[Event], now: f64) -> Vec<usize> {
-    let upto = events.partition_point(|e| e.ts <= now);
+pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
     match &rule.when {
-        When::Event(c) => (0..upto).filter(|&i| matches(c, &events[i])).collect(),
+        When::Event(c) => index
+            .bucket(c)
+            .iter()
+            .map(|&i| i as usize)
+            .filter(|&i| matches(c, &events[i]))
+            .collect(),
         When::Sequence {
             steps,
             max_span_days,
-        } => completions(steps, *max_span_days, events, upto)
+        } => completions(steps, *max_span_days, events, index.upto)
             .0
             .iter()
             .map(Chain::last)

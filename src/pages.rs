@@ -1,6 +1,8 @@
 //! URL → page category: the path taken from a URL, and the case-insensitive globs of the
 //! contract, compiled once when the rules load.
 
+use std::borrow::Cow;
+
 /// Longest URL path we look at; a hostile megabyte-long URL is cut, not scanned.
 pub const MAX_PATH: usize = 2048;
 
@@ -37,7 +39,7 @@ impl Glob {
         if pattern.is_empty() {
             return Err("a pattern must not be empty");
         }
-        let lower = pattern.to_lowercase();
+        let lower = pattern.to_ascii_lowercase();
         let mut p = lower.as_str();
         if flavor == Flavor::Path {
             if !p.starts_with('/') {
@@ -122,12 +124,15 @@ impl Glob {
     }
 }
 
-/// Lowercases only when needed; most paths and form names are already lower-case ASCII.
-pub fn lower(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80) {
-        std::borrow::Cow::Owned(s.to_lowercase())
+/// Lowercases ASCII letters, copying only when needed.
+///
+/// Case folding is ASCII-only: a URL path reaches us percent-encoded (ASCII), and full
+/// Unicode tables would cost the browser tag ~20 KB for names that are ASCII in practice.
+pub fn lower(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
     } else {
-        std::borrow::Cow::Borrowed(s)
+        Cow::Borrowed(s)
     }
 }
 
@@ -172,27 +177,44 @@ fn dp_match(toks: &[Tok], s: &str) -> bool {
 
 /// The lower-cased path of a URL: scheme, host, query and fragment dropped; a trailing
 /// `/` dropped except for the root. Accepts absolute URLs, `//host/path` and bare paths.
-pub fn url_path(url: &str) -> String {
-    let mut rest = url.trim();
-    if let Some(i) = rest.find("://") {
-        if rest[..i]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
-        {
-            rest = &rest[i + 3..];
-            rest = rest.find('/').map_or("", |j| &rest[j..]);
-        }
-    } else if let Some(r) = rest.strip_prefix("//") {
-        rest = r.find('/').map_or("", |j| &r[j..]);
+pub fn url_path(url: &str) -> Cow<'_, str> {
+    // Byte scans rather than str patterns: this runs once per recorded event.
+    let b = url.trim().as_bytes();
+    let mut start = 0;
+    let scheme = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.'));
+    // The host ends at the first '/', '?' or '#': a '/' in the query is not the path.
+    let host_end = |from: usize| {
+        from + b[from..]
+            .iter()
+            .position(|&c| c == b'/' || c == b'?' || c == b'#')
+            .unwrap_or(b.len() - from)
+    };
+    if let Some(i) = scheme.filter(|&i| i > 0 && b[i..].starts_with(b"://")) {
+        start = host_end(i + 3);
+    } else if b.starts_with(b"//") {
+        start = host_end(2);
     }
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let mut path = &rest[..end];
+    let end = start
+        + b[start..]
+            .iter()
+            .position(|&c| c == b'?' || c == b'#')
+            .unwrap_or(b.len() - start);
+    let url = url.trim();
+    let mut path = &url[start..end];
     if path.len() > MAX_PATH {
         let mut cut = MAX_PATH;
         while !path.is_char_boundary(cut) {
             cut -= 1;
         }
         path = &path[..cut];
+    }
+    let clean = path.starts_with('/')
+        && (path.len() == 1 || !path.ends_with('/'))
+        && !path.bytes().any(|b| b.is_ascii_uppercase());
+    if clean {
+        return Cow::Borrowed(path);
     }
     let mut out = String::with_capacity(path.len() + 1);
     if !path.starts_with('/') {
@@ -202,7 +224,7 @@ pub fn url_path(url: &str) -> String {
     while out.len() > 1 && out.ends_with('/') {
         out.pop();
     }
-    out
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -253,6 +275,8 @@ mod tests {
         assert_eq!(url_path("javascript:alert(1)"), "/javascript:alert(1)");
         assert_eq!(url_path(""), "/");
         assert_eq!(url_path("//cdn.example/a/b/"), "/a/b");
+        assert_eq!(url_path("https://acme.example?q=/pricing"), "/");
+        assert_eq!(url_path("https://acme.example#/pricing"), "/");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
-use crate::occurrences::{candidates, completions, counted};
+use crate::occurrences::{candidates, completions, counted, Index};
 use crate::rules::{RuleSet, When, DAY_MS, IDENTIFY};
 
 /// Version of the text written by [`Visitor::to_text`].
@@ -49,7 +49,7 @@ impl Visitor {
     }
 
     pub fn score(&self, set: &RuleSet, now: f64) -> Outcome {
-        crate::engine::score(set, &self.events, now)
+        crate::engine::score_sorted(set, &self.events, now)
     }
 
     /// Drops every event that no rule can count again at `now` or later; returns how many.
@@ -77,6 +77,7 @@ impl Visitor {
     fn needed(&self, set: &RuleSet, now: f64) -> Vec<bool> {
         let ev = &self.events;
         let upto = ev.partition_point(|e| e.ts <= now);
+        let index = Index::new(set, ev, now);
         // Events not yet read at `now` may all count later.
         let mut keep: Vec<bool> = (0..ev.len()).map(|i| i >= upto).collect();
 
@@ -102,7 +103,7 @@ impl Visitor {
             // Occurrences (matching events, or the chains of completed sequences).
             let chains: Vec<Vec<u32>> = match &rule.when {
                 When::Traits(_) => continue,
-                When::Event(_) => candidates(rule, ev, now)
+                When::Event(_) => candidates(rule, ev, &index)
                     .into_iter()
                     .map(|i| vec![i as u32])
                     .collect(),

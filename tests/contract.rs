@@ -49,13 +49,14 @@ fn contract_example_json_matches_section_3() {
         .lines()
         .map(|l| set.event_from_text(l).unwrap())
         .collect();
-    let got = leadscore::json::parse(&leadscore::score(&set, &events, NOW).to_json(None)).unwrap();
+    let text = leadscore::score(&set, &events, NOW).to_json(None);
+    let got = leadscore::json::parse(&text).unwrap();
     let want = leadscore::json::parse(include_str!("fixtures/contract-result.json")).unwrap();
     assert_eq!(strip(got), strip(want));
 }
 
 /// Offsets differ between the two texts; compare values only.
-fn strip(n: leadscore::json::Node) -> leadscore::json::Value {
+fn strip(n: leadscore::json::Node<'_>) -> leadscore::json::Owned {
     use leadscore::json::{Node, Value};
     match n.value {
         Value::Arr(items) => Value::Arr(
@@ -72,7 +73,7 @@ fn strip(n: leadscore::json::Node) -> leadscore::json::Value {
             f.into_iter()
                 .map(|(k, v)| {
                     (
-                        k,
+                        k.into_owned().into(),
                         Node {
                             value: strip(v),
                             at: 0,
@@ -82,6 +83,6 @@ fn strip(n: leadscore::json::Node) -> leadscore::json::Value {
                 })
                 .collect(),
         ),
-        v => v,
+        v => v.to_owned_value(),
     }
 }

@@ -3,8 +3,9 @@
 
 use leadscore::json::{self, Value};
 use leadscore::{Error, Event, RuleSet};
-use std::collections::BTreeMap;
-use std::io::{BufRead, Read, Write};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "\
@@ -180,13 +181,8 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(1));
         }
     };
-    let input: Box<dyn BufRead> = if events_path == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        let file = std::fs::File::open(events_path).map_err(|e| format!("{events_path}: {e}"))?;
-        Box::new(std::io::BufReader::with_capacity(1 << 16, file))
-    };
-    let (visitors, skipped) = read_events(&set, input, events_path)?;
+    let text = read(events_path)?;
+    let (visitors, skipped) = read_events(&set, &text, events_path);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (visitor, events) in &visitors {
@@ -208,22 +204,21 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-/// Events grouped by visitor (sorted), and the count of lines skipped.
-fn read_events(
+/// Events grouped by visitor (sorted by visitor), and the count of lines skipped.
+fn read_events<'t>(
     set: &RuleSet,
-    input: Box<dyn BufRead>,
+    text: &'t str,
     name: &str,
-) -> Result<(BTreeMap<String, Vec<Event>>, usize), String> {
-    let mut visitors: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+) -> (Vec<(Cow<'t, str>, Vec<Event>)>, usize) {
+    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>> = HashMap::new();
     let mut skipped = 0;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    for (n, line) in input.lines().enumerate() {
-        let line = line.map_err(|e| format!("{name}: {e}"))?;
+    for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        match parse_line(set, &line) {
+        match parse_line(set, line) {
             Ok((visitor, event)) => visitors.entry(visitor).or_default().push(event),
             Err(e) => {
                 skipped += 1;
@@ -231,14 +226,16 @@ fn read_events(
             }
         }
     }
+    let mut out: Vec<_> = visitors.into_iter().collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     // Read each visitor's events in ts order, log order on ties (a stable sort).
-    for events in visitors.values_mut() {
+    for (_, events) in out.iter_mut() {
         leadscore::events::sort(events);
     }
-    Ok((visitors, skipped))
+    (out, skipped)
 }
 
-fn parse_line(set: &RuleSet, line: &str) -> Result<(String, Event), Error> {
+fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
     use leadscore::ErrorKind;
     let node = json::parse(line).map_err(|e| {
         let kind = match e.key {
@@ -249,7 +246,7 @@ fn parse_line(set: &RuleSet, line: &str) -> Result<(String, Event), Error> {
     })?;
     let visitor = match node.get("visitor").map(|v| &v.value) {
         Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        Some(Value::Num(n)) if n.fract() == 0.0 => format!("{n}"),
+        Some(Value::Num(n)) if n.fract() == 0.0 => Cow::Owned(format!("{n}")),
         Some(v) => {
             let kind = ErrorKind::WrongType {
                 expected: "a non-empty string",

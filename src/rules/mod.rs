@@ -270,9 +270,9 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 }
             }
             // Declaring a built-in type adds props to it.
-            match event_types.iter_mut().find(|(n, _)| n == name) {
+            match event_types.iter_mut().find(|(n, _)| n == name.as_ref()) {
                 Some((_, existing)) => existing.extend(props),
-                None => event_types.push((name.clone(), props)),
+                None => event_types.push((name.to_string(), props)),
             }
         }
     }
@@ -304,7 +304,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                     );
                 }
                 categories.push(Category {
-                    name: name.clone(),
+                    name: name.to_string(),
                     min,
                     max,
                 });
@@ -320,7 +320,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             .iter()
             .enumerate()
             .filter_map(|(i, d)| r.str_of(d, &format!("competitorDomains[{i}]")))
-            .map(|d| d.to_lowercase())
+            .map(|d| d.to_ascii_lowercase())
             .collect(),
     };
 
@@ -416,11 +416,15 @@ fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
             action,
         });
     }
-    out.sort_by(|a, b| match (a.min, b.min) {
-        (Some(x), Some(y)) => y.total_cmp(&x),
-        (None, Some(_)) => core::cmp::Ordering::Greater,
-        (Some(_), None) => core::cmp::Ordering::Less,
-        (None, None) => core::cmp::Ordering::Equal,
-    });
+    // Greatest min first, the catch-all last. An insertion sort: a handful of bands, and
+    // the library sort would add kilobytes to the browser build.
+    let key = |b: &Band| b.min.unwrap_or(f64::NEG_INFINITY);
+    for i in 1..out.len() {
+        let mut j = i;
+        while j > 0 && key(&out[j - 1]) < key(&out[j]) {
+            out.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     out
 }

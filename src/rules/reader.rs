@@ -37,20 +37,20 @@ impl<'t> Reader<'t> {
     }
 
     /// Checks `node` is an object and reports each key outside `allowed`.
-    pub fn object<'n>(
+    pub fn object<'n, 'j>(
         &mut self,
-        node: &'n Node,
+        node: &'n Node<'j>,
         path: &str,
         allowed: &'static [&'static str],
-    ) -> Option<&'n Node> {
+    ) -> Option<&'n Node<'j>> {
         let Value::Obj(fields) = &node.value else {
             self.wrong("an object", path, node);
             return None;
         };
         for (k, v) in fields {
-            if !allowed.contains(&k.as_str()) {
+            if !allowed.contains(&k.as_ref()) {
                 let kind = ErrorKind::UnknownField {
-                    field: k.clone(),
+                    field: k.to_string(),
                     allowed,
                 };
                 self.fail(kind, &join(path, k), Some(v));
@@ -59,7 +59,12 @@ impl<'t> Reader<'t> {
         Some(node)
     }
 
-    pub fn req_str<'n>(&mut self, obj: &'n Node, key: &'static str, path: &str) -> Option<&'n str> {
+    pub fn req_str<'n>(
+        &mut self,
+        obj: &'n Node<'_>,
+        key: &'static str,
+        path: &str,
+    ) -> Option<&'n str> {
         match obj.get(key) {
             None => {
                 self.fail(ErrorKind::MissingField(key), path, Some(obj));
@@ -69,7 +74,7 @@ impl<'t> Reader<'t> {
         }
     }
 
-    pub(crate) fn str_of<'n>(&mut self, n: &'n Node, path: &str) -> Option<&'n str> {
+    pub(crate) fn str_of<'n>(&mut self, n: &'n Node<'_>, path: &str) -> Option<&'n str> {
         match n.as_str() {
             Some("") => {
                 self.fail(ErrorKind::InvalidValue("must not be empty"), path, Some(n));
@@ -109,12 +114,12 @@ impl<'t> Reader<'t> {
         }
     }
 
-    pub(crate) fn array<'n>(
+    pub(crate) fn array<'n, 'j>(
         &mut self,
-        n: &'n Node,
+        n: &'n Node<'j>,
         path: &str,
         what: &'static str,
-    ) -> Option<&'n [Node]> {
+    ) -> Option<&'n [Node<'j>]> {
         match &n.value {
             Value::Arr(items) if items.is_empty() => {
                 self.fail(ErrorKind::EmptyList(what), path, Some(n));
@@ -128,7 +133,11 @@ impl<'t> Reader<'t> {
         }
     }
 
-    pub(crate) fn fields<'n>(&mut self, n: &'n Node, path: &str) -> &'n [(String, Node)] {
+    pub(crate) fn fields<'n, 'j>(
+        &mut self,
+        n: &'n Node<'j>,
+        path: &str,
+    ) -> &'n [(std::borrow::Cow<'j, str>, Node<'j>)] {
         match &n.value {
             Value::Obj(f) => f,
             _ => {
