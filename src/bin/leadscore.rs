@@ -204,12 +204,11 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
+/// One visitor's id and events.
+type Journey<'t> = (Cow<'t, str>, Vec<Event>);
+
 /// Events grouped by visitor (sorted by visitor), and the count of lines skipped.
-fn read_events<'t>(
-    set: &RuleSet,
-    text: &'t str,
-    name: &str,
-) -> (Vec<(Cow<'t, str>, Vec<Event>)>, usize) {
+fn read_events<'t>(set: &RuleSet, text: &'t str, name: &str) -> (Vec<Journey<'t>>, usize) {
     let mut visitors: HashMap<Cow<'t, str>, Vec<Event>> = HashMap::new();
     let mut skipped = 0;
     let stderr = std::io::stderr();
