@@ -16,6 +16,7 @@ pub struct Event {
     pub ty: u16,
     /// Milliseconds since the epoch.
     pub ts: f64,
+    /// The URL and form name, kept only when a rule reads them (see `RuleSet::reads_url`).
     pub url: Option<String>,
     /// Page category id of `url`; `None` when the event has no URL.
     pub page: Option<u16>,
@@ -95,6 +96,10 @@ impl RuleSet {
         }
         let url = opt_str(url_node, "url")?;
         let form = opt_str(form_node, "form")?;
+        let page = url.map(|u| self.classify(u));
+        // Keep the texts only when a rule reads them: a batch holds millions of events.
+        let url = url.filter(|_| self.reads_url).map(str::to_string);
+        let form = form.filter(|_| self.reads_form).map(str::to_string);
         let dwell_ms = match dwell_node {
             None => 0.0,
             Some(n) => match n.as_f64() {
@@ -147,7 +152,6 @@ impl RuleSet {
                 ))
             }
         };
-        let page = url.as_deref().map(|u| self.classify(u));
         Ok(Event {
             ty,
             ts,
@@ -171,12 +175,12 @@ fn wrong(expected: &'static str, path: &str, n: &Node<'_>) -> Error {
     )
 }
 
-fn opt_str(node: Option<&Node<'_>>, key: &'static str) -> Result<Option<String>, Error> {
+fn opt_str<'n>(node: Option<&'n Node<'_>>, key: &'static str) -> Result<Option<&'n str>, Error> {
     match node {
         None => Ok(None),
         Some(n) => n
             .as_str()
-            .map(|s| Some(s.to_string()))
+            .map(Some)
             .ok_or_else(|| wrong("a string", key, n)),
     }
 }

@@ -14,6 +14,7 @@ pub mod occurrences;
 pub mod pages;
 pub mod rules;
 pub mod state;
+pub mod traits;
 
 #[cfg(target_arch = "wasm32")]
 mod web;

@@ -12,7 +12,7 @@ use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
 use crate::occurrences::{candidates, completions, counted, Index};
-use crate::rules::{RuleSet, When, DAY_MS, IDENTIFY};
+use crate::rules::{RuleSet, When, DAY_MS, IDENTIFY, PAGE_VIEW};
 
 /// Version of the text written by [`Visitor::to_text`].
 pub const STATE_VERSION: u32 = 1;
@@ -203,19 +203,67 @@ impl Visitor {
         Ok((v, dropped))
     }
 
-    /// Adds the events of `other` that this state does not already hold (by their text):
-    /// how two tabs' states meet without losing either's events.
+    /// Adds the events of `other` that this state does not already hold: how two tabs'
+    /// states meet without losing either's events. An event is the same as a held one when
+    /// its text is; a page view is the same as a held page view with the same `ts` and page,
+    /// the longer dwell winning (dwell only grows while the page stays open).
     pub fn merge(&mut self, other: Visitor) {
         for (e, r) in other.events.into_iter().zip(other.raw) {
-            let dup = !r.is_empty()
-                && self
-                    .events
-                    .iter()
-                    .zip(&self.raw)
-                    .any(|(x, xr)| x.ts == e.ts && **xr == *r);
-            if !dup {
-                self.push(e, Some(r));
+            if r.is_empty() {
+                continue;
+            }
+            match self.find_same(&e, &r) {
+                None => self.push(e, Some(r)),
+                Some(i) if self.events[i].dwell_ms < e.dwell_ms => {
+                    self.events[i] = e;
+                    self.raw[i] = r;
+                }
+                Some(_) => {}
             }
         }
+    }
+
+    fn find_same(&self, e: &Event, raw: &str) -> Option<usize> {
+        let from = self.events.partition_point(|x| x.ts < e.ts);
+        (from..self.events.len())
+            .take_while(|&i| self.events[i].ts == e.ts)
+            .find(|&i| {
+                let x = &self.events[i];
+                *self.raw[i] == *raw || (e.ty == PAGE_VIEW && x.ty == PAGE_VIEW && x.page == e.page)
+            })
+    }
+
+    /// Replaces a recorded page view by a later reading of it (same `ts` and page, longer
+    /// dwell); adds it when the old one is gone (pruned, or never recorded).
+    pub fn update_page_view(&mut self, e: Event, raw: Box<str>) {
+        match self
+            .find_same(&e, &raw)
+            .filter(|&i| self.events[i].ty == PAGE_VIEW)
+        {
+            Some(i) => {
+                self.events[i] = e;
+                self.raw[i] = raw;
+            }
+            None => self.push(e, Some(raw)),
+        }
+    }
+
+    /// Keeps only the `n` most recent events: the last resort when storage is full.
+    pub fn keep_newest(&mut self, n: usize) {
+        let cut = self.events.len().saturating_sub(n);
+        self.events.drain(..cut);
+        self.raw.drain(..cut);
+    }
+
+    /// Forgets every event.
+    pub fn clear(&mut self) {
+        self.events.clear();
+        self.raw.clear();
+    }
+
+    /// The stored events as a JSON array, each as recorded.
+    pub fn events_text(&self) -> String {
+        let t = self.to_text();
+        t["{\"v\":1,\"events\":".len()..t.len() - 1].to_string()
     }
 }

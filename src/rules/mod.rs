@@ -76,6 +76,10 @@ pub struct RuleSet {
     pub bands: Vec<Band>,
     /// Extension: email domains that make `email_type` = `competitor` in the browser tag.
     pub competitor_domains: Vec<String>,
+    /// Whether any rule reads an event's `url` / `form` text (beyond its page category);
+    /// when none does, events need not keep a copy.
+    pub reads_url: bool,
+    pub reads_form: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -333,6 +337,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         rules: Vec::new(),
         bands: Vec::new(),
         competitor_domains,
+        reads_url: false,
+        reads_form: false,
     };
 
     match doc.get("rules") {
@@ -363,6 +369,18 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     }
 
     set.bands = bands(r, doc);
+    let conds = set.rules.iter().flat_map(|rule| match &rule.when {
+        When::Event(c) => core::slice::from_ref(c),
+        When::Sequence { steps, .. } => steps.as_slice(),
+        When::Traits(_) => &[],
+    });
+    for c in conds {
+        set.reads_form |= c.form.is_some();
+        for cond in &c.conds {
+            set.reads_url |= cond.field == crate::conditions::Field::Url;
+            set.reads_form |= cond.field == crate::conditions::Field::Form;
+        }
+    }
     Some(set)
 }
 

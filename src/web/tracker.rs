@@ -1,5 +1,245 @@
-//! The site tag's engine side (filled in with the tag).
+//! The site tag's engine side: the parsed rules and the visitor's events live here, inside
+//! the wasm, so each call from JavaScript carries one small event text in and one result
+//! out. State persists in `localStorage` under one versioned key, merged with whatever
+//! another tab wrote, and degrades to memory when storage is missing, broken or full.
+
+use super::{js_errors, js_problem, to_js};
+use crate::rules::RuleSet;
+use crate::state::Visitor;
+use gloo_storage::Storage as _;
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
+/// Compact again after this many new events; amortises the pruning walk.
+const COMPACT_EVERY: usize = 32;
+
 #[wasm_bindgen]
-pub struct Tracker;
+pub struct Tracker {
+    set: RuleSet,
+    visitor: Visitor,
+    key: String,
+    persist: bool,
+    /// The text last read from or written to storage: unchanged text needs no re-parse,
+    /// and its disappearance means another tab reset the visitor.
+    last: Option<String>,
+    compact_at: usize,
+    warned: bool,
+}
+
+/// `localStorage`, if this page may use it. Probed through web-sys, which reports a
+/// SecurityError as a value: gloo's `raw()` would throw into the page instead.
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()?;
+    Some(gloo_storage::LocalStorage::raw())
+}
+
+#[wasm_bindgen]
+impl Tracker {
+    /// Parses the rules (throws an `Error` with code, path, line, column when they are
+    /// invalid) and, when `persist`, restores the state stored under `key`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(rules: &str, key: &str, persist: bool, now: f64) -> Result<Tracker, JsValue> {
+        let set = RuleSet::from_text(rules).map_err(|e| js_errors(&e))?;
+        let mut t = Tracker {
+            set,
+            visitor: Visitor::default(),
+            key: key.to_string(),
+            persist,
+            last: None,
+            compact_at: COMPACT_EVERY,
+            warned: false,
+        };
+        if persist {
+            t.pull();
+            t.visitor.compact(&t.set, now);
+        }
+        Ok(t)
+    }
+
+    /// Records one event (JSON text). Returns null, or the problem `{code, path, message}`
+    /// when the event is not valid for these rules; an invalid event is not stored.
+    pub fn record(&mut self, event: &str, now: f64) -> JsValue {
+        self.apply(event, now, false)
+    }
+
+    /// Records a newer reading of a page view already recorded (same `ts` and URL, longer
+    /// `dwellMs`), replacing it.
+    #[wasm_bindgen(js_name = updatePageView)]
+    pub fn update_page_view(&mut self, event: &str, now: f64) -> JsValue {
+        self.apply(event, now, true)
+    }
+
+    /// The contract's result as of `now`.
+    pub fn result(&self, now: f64) -> JsValue {
+        to_js(&self.visitor.score(&self.set, now))
+    }
+
+    /// The stored events as a JSON array text, for support and server-side re-scoring.
+    pub fn events(&self) -> String {
+        self.visitor.events_text()
+    }
+
+    /// Re-reads storage after another tab wrote it; true when the events changed.
+    pub fn sync(&mut self) -> bool {
+        let before = self.visitor.len();
+        let changed = self.pull();
+        changed || self.visitor.len() != before
+    }
+
+    /// Consent given: persist from now on (merging what is stored). Withdrawn: erase the
+    /// stored state and keep scoring in memory only.
+    pub fn consent(&mut self, granted: bool, now: f64) {
+        self.persist = granted;
+        if granted {
+            self.pull();
+            self.save(now);
+        } else {
+            if let Some(s) = storage() {
+                let _ = s.remove_item(&self.key);
+            }
+            self.last = None;
+        }
+    }
+
+    /// Forgets the visitor, in memory and in storage.
+    pub fn reset(&mut self) {
+        self.visitor.clear();
+        if let Some(s) = storage().filter(|_| self.persist) {
+            let _ = s.remove_item(&self.key);
+        }
+        self.last = None;
+    }
+
+    #[wasm_bindgen(getter, js_name = rulesVersion)]
+    pub fn rules_version(&self) -> String {
+        self.set.version.clone()
+    }
+
+    /// `email_type` of an address (free, competitor, corporate) or undefined; the address
+    /// itself is neither stored nor returned.
+    #[wasm_bindgen(js_name = emailType)]
+    pub fn email_type(&self, email: &str) -> Option<String> {
+        crate::traits::email_type(email, &self.set.competitor_domains).map(str::to_string)
+    }
+
+    /// The distinct `minDwellSeconds` of the rules, in ms, ascending: the moments a page
+    /// view's dwell should be re-read while the page stays visible.
+    #[wasm_bindgen(js_name = dwellMarks)]
+    pub fn dwell_marks(&self) -> Array {
+        let mut marks: Vec<f64> = Vec::new();
+        for rule in &self.set.rules {
+            let conds = match &rule.when {
+                crate::rules::When::Event(c) => core::slice::from_ref(c),
+                crate::rules::When::Sequence { steps, .. } => steps.as_slice(),
+                crate::rules::When::Traits(_) => &[],
+            };
+            for c in conds.iter().filter(|c| c.min_dwell_ms > 0.0) {
+                if !marks.contains(&c.min_dwell_ms) {
+                    marks.push(c.min_dwell_ms);
+                }
+            }
+        }
+        marks.sort_by(f64::total_cmp);
+        marks.into_iter().map(JsValue::from_f64).collect()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn persisting(&self) -> bool {
+        self.persist
+    }
+}
+
+impl Tracker {
+    fn apply(&mut self, text: &str, now: f64, update: bool) -> JsValue {
+        let e = match self.set.event_from_text(text) {
+            Ok(e) => e,
+            Err(err) => return js_problem(&err),
+        };
+        if self.persist {
+            self.pull();
+        }
+        if update {
+            self.visitor.update_page_view(e, text.into());
+        } else {
+            self.visitor.push(e, Some(text.into()));
+        }
+        if self.visitor.len() >= self.compact_at {
+            self.visitor.compact(&self.set, now);
+            self.compact_at = self.visitor.len() + COMPACT_EVERY;
+        }
+        if self.persist {
+            self.save(now);
+        }
+        JsValue::NULL
+    }
+
+    /// Merges the stored state into memory; true when storage held something new.
+    fn pull(&mut self) -> bool {
+        let Some(s) = storage() else {
+            self.fall_back("localStorage is not available");
+            return false;
+        };
+        let text = match s.get_item(&self.key) {
+            Ok(t) => t,
+            Err(_) => {
+                self.fall_back("localStorage could not be read");
+                return false;
+            }
+        };
+        match text {
+            None => {
+                // We had written state and it is gone: another tab reset the visitor.
+                if self.last.take().is_some() {
+                    self.visitor.clear();
+                    return true;
+                }
+                false
+            }
+            Some(t) if Some(&t) == self.last.as_ref() => false,
+            Some(t) => {
+                match Visitor::from_text(&self.set, &t) {
+                    Ok((stored, dropped)) => {
+                        if !dropped.is_empty() {
+                            self.warn("stored events that these rules do not accept were dropped");
+                        }
+                        self.visitor.merge(stored);
+                    }
+                    // Not our state (corrupt or foreign): it is replaced on the next save.
+                    Err(_) => self.warn("the stored state was unreadable and has been reset"),
+                }
+                self.last = Some(t);
+                true
+            }
+        }
+    }
+
+    fn save(&mut self, now: f64) {
+        let Some(s) = storage() else {
+            return self.fall_back("localStorage is not available");
+        };
+        let mut text = self.visitor.to_text();
+        if s.set_item(&self.key, &text).is_err() {
+            // Quota: prune now and keep only the newer half, then try once more.
+            self.visitor.compact(&self.set, now);
+            let half = self.visitor.len() / 2;
+            self.visitor.keep_newest(half);
+            text = self.visitor.to_text();
+            if s.set_item(&self.key, &text).is_err() {
+                return self.fall_back("localStorage is full");
+            }
+        }
+        self.last = Some(text);
+    }
+
+    fn fall_back(&mut self, why: &str) {
+        self.persist = false;
+        self.warn(&format!("{why}; scoring in memory for this page only"));
+    }
+
+    fn warn(&mut self, message: &str) {
+        if !self.warned {
+            self.warned = true;
+            web_sys::console::warn_1(&format!("leadscore: {message}").into());
+        }
+    }
+}

@@ -1,0 +1,209 @@
+// leadscore's browser API. The engine (rules, events, scoring, storage) runs in the wasm
+// core; this module passes events in and results out, and never throws into the page:
+// every entry point is guarded, and an internal failure makes the tag inert, with one
+// console error.
+import init, { Tracker } from './leadscore_core.js';
+import { collect, cleanUrl } from './collect.js';
+
+const DEFAULT_KEY = 'leadscore:v1';
+const PII_TRAITS = ['email', 'name', 'first_name', 'last_name', 'full_name', 'phone', 'mobile', 'address'];
+
+/**
+ * Starts leadscore and resolves to its API. Options: `rules` (text or object), or
+ * `rulesUrl`, or an inline <script type="application/json" id="leadscore-rules">;
+ * `consent: 'required'`; `storageKey`; `competitors` (extra competitor email domains);
+ * `collect: false` to record only what you pass in yourself; `onReady(api)`.
+ */
+export async function start(options = {}) {
+  const t0 = performance.now();
+  const rulesText = await loadRules(options);
+  const tWasm = performance.now();
+  await init();
+  const tReady = performance.now();
+  const api = createApi(rulesText, options);
+  api.timings = { rules: tWasm - t0, wasm: tReady - tWasm, setup: performance.now() - tReady };
+  return api;
+}
+
+/** The script tag's entry: start, replace the queue stub, replay queued calls in order. */
+export async function boot(config, queue) {
+  let api;
+  try {
+    api = await start(config);
+  } catch (e) {
+    report(e);
+    api = inertApi();
+  }
+  const queued = Array.isArray(queue) ? queue.slice() : [];
+  window.leadscore = api;
+  for (const call of queued) api.push(call);
+  return api;
+}
+
+async function loadRules(o) {
+  if (o.rules != null) return typeof o.rules === 'string' ? o.rules : JSON.stringify(o.rules);
+  const inline = document.getElementById('leadscore-rules');
+  if (inline && !o.rulesUrl) return inline.textContent;
+  if (!o.rulesUrl) throw Object.assign(new Error('no rules: set data-rules or add #leadscore-rules'), { code: 'no_rules' });
+  const res = await fetch(o.rulesUrl, { credentials: 'same-origin' });
+  if (!res.ok) throw Object.assign(new Error(`rules file ${o.rulesUrl}: HTTP ${res.status}`), { code: 'rules_unavailable' });
+  return res.text();
+}
+
+let reported = false;
+function report(e) {
+  if (reported) return;
+  reported = true;
+  const where = e && e.path != null ? ` at ${e.path || '(document)'}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}` : '';
+  console.error(`leadscore: stopped${e && e.code ? ` [${e.code}]` : ''}${where}: ${e && e.message || e}. The page is unaffected.`);
+}
+
+function failure(code, message) {
+  return { ok: false, error: { code, message } };
+}
+
+function inertApi() {
+  const no = () => failure('inert', 'leadscore is not running (see the console)');
+  const api = {
+    push: (call) => { if (Array.isArray(call) && call[0] === 'on') return api.on(...call.slice(1)); no(); },
+    result: () => null, track: no, identify: no, events: () => [], reset: no, consent: no,
+    on: () => () => {}, payload: () => null, inert: true,
+  };
+  return api;
+}
+
+function readFlag(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+function writeFlag(key, value) {
+  try { value == null ? localStorage.removeItem(key) : localStorage.setItem(key, value); } catch { /* memory only */ }
+}
+
+function createApi(rulesText, o) {
+  const key = o.storageKey || DEFAULT_KEY;
+  const consentKey = `${key}:consent`;
+  const flag = readFlag(consentKey);
+  const gpc = navigator.globalPrivacyControl === true;
+  const persist = flag === 'granted' || (flag !== 'denied' && !gpc && o.consent !== 'required');
+  const tracker = new Tracker(rulesText, key, persist, Date.now());
+  const competitors = String(o.competitors || '').split(/[\s,]+/).filter(Boolean).map((d) => d.toLowerCase());
+  const listeners = { change: new Set(), band: new Set() };
+  let inert = false;
+  let lastKey = null;
+  let lastBand;
+
+  // Every call from the page goes through here: errors never reach the host page.
+  const guard = (fn, fallback) => (...args) => {
+    if (inert) return typeof fallback === 'function' ? fallback() : fallback;
+    try {
+      return fn(...args);
+    } catch (e) {
+      inert = true;
+      report(e);
+      return typeof fallback === 'function' ? fallback() : fallback;
+    }
+  };
+  const call = (fns, arg) => {
+    for (const fn of fns) {
+      try { fn(arg); } catch (e) { console.error('leadscore: a listener threw:', e); }
+    }
+  };
+
+  const result = () => tracker.result(Date.now());
+  const changed = () => {
+    const r = result();
+    const k = JSON.stringify([r.score, r.band, r.explain]);
+    if (k === lastKey) return;
+    lastKey = k;
+    call(listeners.change, r);
+    document.dispatchEvent(new CustomEvent('leadscore:change', { detail: r }));
+    if (lastBand !== undefined && r.band !== lastBand) {
+      const bandChange = { from: lastBand, to: r.band, action: r.action, result: r };
+      call(listeners.band, bandChange);
+      document.dispatchEvent(new CustomEvent('leadscore:band', { detail: bandChange }));
+    }
+    lastBand = r.band;
+  };
+  const outcome = (problem) => {
+    if (problem) return failure(problem.code, problem.message + (problem.path ? ` (at ${problem.path})` : ''));
+    changed();
+    return { ok: true };
+  };
+  const record = (event) => outcome(tracker.record(JSON.stringify(event), Date.now()));
+
+  const isObject = (x) => x != null && typeof x === 'object' && !Array.isArray(x);
+  const emailType = (email) => {
+    const domain = String(email).split('@').pop().trim().toLowerCase();
+    if (competitors.some((d) => domain === d || domain.endsWith(`.${d}`))) return 'competitor';
+    return tracker.emailType(String(email));
+  };
+
+  const api = {
+    /** The contract's result for now, or null when leadscore is not running. */
+    result: guard(result, null),
+    /** Records a custom event of the rules' tracking plan. */
+    track: guard((type, props) => {
+      if (typeof type !== 'string') return failure('wrong_type', 'track(type, props): type must be a string');
+      if (props != null && !isObject(props)) return failure('wrong_type', 'track(type, props): props must be an object');
+      const e = { type, ts: Date.now(), url: cleanUrl(location.href) };
+      if (props && Object.keys(props).length) e.props = props;
+      return record(e);
+    }, () => failure('inert', 'leadscore is not running')),
+    /** Records traits. Personal data never leaves this call: an `email` becomes
+     * `email_type`; names, phone numbers and addresses are dropped. */
+    identify: guard((traits) => {
+      if (!isObject(traits)) return failure('wrong_type', 'identify(traits): traits must be an object');
+      const clean = {};
+      for (const [k, v] of Object.entries(traits)) {
+        if (k === 'email') { const t = emailType(v); if (t) clean.email_type = t; }
+        else if (!PII_TRAITS.includes(k)) clean[k] = v;
+      }
+      if (!Object.keys(clean).length) return { ok: true };
+      return record({ type: 'identify', ts: Date.now(), traits: clean });
+    }, () => failure('inert', 'leadscore is not running')),
+    /** on('change' | 'band', fn) → unsubscribe function. */
+    on: guard((name, fn) => {
+      const set = listeners[name];
+      if (!set || typeof fn !== 'function') return () => {};
+      set.add(fn);
+      return () => set.delete(fn);
+    }, () => () => {}),
+    /** The stored events (contract §2), e.g. for `leadscore score` on a server. */
+    events: guard(() => JSON.parse(tracker.events()), () => []),
+    reset: guard(() => { tracker.reset(); changed(); return { ok: true }; }, () => failure('inert', 'leadscore is not running')),
+    /** consent(true) persists from now on; consent(false) erases what is stored. */
+    consent: guard((granted) => {
+      writeFlag(consentKey, granted ? 'granted' : 'denied');
+      tracker.consent(!!granted, Date.now());
+      return { ok: true };
+    }, () => failure('inert', 'leadscore is not running')),
+    /** Analytics-style command queue: push(['identify', {...}]). */
+    push: guard((cmd) => {
+      if (!Array.isArray(cmd) || typeof api[cmd[0]] !== 'function' || cmd[0] === 'push') {
+        return failure('unknown_command', `unknown command ${JSON.stringify(cmd && cmd[0])}`);
+      }
+      return api[cmd[0]](...cmd.slice(1));
+    }, () => failure('inert', 'leadscore is not running')),
+    get rulesVersion() { return inert ? null : tracker.rulesVersion; },
+    get persisting() { return !inert && tracker.persisting; },
+    get inert() { return inert; },
+  };
+
+  // Internal hooks for the collectors and the hand-off (not part of the public API).
+  const hooks = {
+    record: guard(record, null),
+    updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), Date.now())), null),
+    emailType: guard(emailType, null),
+    dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => []),
+    sync: guard(() => { if (tracker.sync()) changed(); }, null),
+    storageKey: key,
+  };
+  if (o.collect !== false) guard(() => collect(api, hooks, o))();
+  lastBand = (result() || {}).band ?? null;
+  guard(changed)();
+  if (/[?&]leadscore_debug=1\b/.test(location.search)) {
+    import('./debug.js').then((m) => m.panel(api)).catch(() => {});
+  }
+  if (typeof o.onReady === 'function') o.onReady(api);
+  return api;
+}
