@@ -24,9 +24,20 @@ export function build({ playground = true } = {}) {
     '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     bg, '-o', bg]);
 
-  // The demo site, then the tag beside the wasm (the tag's files win over the site's).
+  // The demo site, then the tag beside the wasm: the loader as written, the API with its
+  // collectors and the wasm glue as one minified module (one request, a smaller gzip).
   cpSync(join(root, 'www/site'), out, { recursive: true });
-  if (existsSync(join(root, 'www/tag'))) cpSync(join(root, 'www/tag'), pkg, { recursive: true });
+  const esbuild = join(root, 'node_modules/.bin/esbuild');
+  const bundle = (entry, outfile, extra = []) => run(esbuild, [entry, '--bundle', '--format=esm', '--minify',
+    '--target=es2020', '--log-level=warning', `--outfile=${outfile}`, ...extra]);
+  // Staged beside the wasm-bindgen glue, which the API imports as ./leadscore_core.js.
+  const stage = join(root, 'target/tag-build');
+  rmSync(stage, { recursive: true, force: true });
+  cpSync(join(root, 'www/tag'), stage, { recursive: true });
+  for (const f of readdirSync(pkg)) if (f.startsWith('leadscore_core')) cpSync(join(pkg, f), join(stage, f));
+  bundle(join(stage, 'api.js'), join(pkg, 'api.js'));
+  bundle(join(stage, 'debug.js'), join(pkg, 'debug.js'));
+  run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', `--outfile=${join(pkg, 'leadscore.js')}`]);
 
   if (playground && existsSync(join(root, 'www/playground/index.html'))) {
     run(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'www/playground/vite.config.js', '--logLevel', 'warn']);
@@ -41,12 +52,15 @@ function packNpm(pkg) {
   rmSync(dest, { recursive: true, force: true });
   cpSync(join(root, 'pkg-template'), dest, { recursive: true });
   for (const f of readdirSync(pkg)) {
-    if (/^(leadscore_core|leadscore\.|api\.|collect\.|handoff\.)/.test(f)) cpSync(join(pkg, f), join(dest, f));
+    if (/^(leadscore_core|api\.|debug\.)/.test(f)) cpSync(join(pkg, f), join(dest, f));
   }
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));
   writeFileSync(join(dest, 'package.json'), JSON.stringify({ ...meta, version }, null, 2) + '\n');
 }
+
+/** The files a page with the script tag loads: the loader, the API bundle, the wasm. */
+export const TAG_FILES = ['leadscore.js', 'api.js', 'leadscore_core_bg.wasm'];
 
 export function sizes(dir = join(out, 'leadscore')) {
   const rows = [];
@@ -54,15 +68,18 @@ export function sizes(dir = join(out, 'leadscore')) {
     const p = join(dir, f);
     if (!statSync(p).isFile() || !/\.(js|wasm)$/.test(f)) continue;
     const buf = readFileSync(p);
-    rows.push({ file: relative(out, p), bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+    const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' ? 'on demand' : 'playground/npm';
+    rows.push({ file: relative(out, p), role, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
   }
+  const tag = rows.filter((r) => r.role === 'tag');
+  rows.push({ file: 'script-tag total', role: 'tag', bytes: tag.reduce((a, r) => a + r.bytes, 0), gzip: tag.reduce((a, r) => a + r.gzip, 0) });
   return rows;
 }
 
-function printSizes(rows) {
+export function printSizes(rows) {
   const w = Math.max(...rows.map((r) => r.file.length), 4);
-  console.log(`\n${'file'.padEnd(w)}  ${'bytes'.padStart(8)}  ${'gzip'.padStart(8)}`);
-  for (const r of rows) console.log(`${r.file.padEnd(w)}  ${String(r.bytes).padStart(8)}  ${String(r.gzip).padStart(8)}`);
+  console.log(`\n${'file'.padEnd(w)}  ${'loaded by'.padEnd(14)}  ${'bytes'.padStart(8)}  ${'gzip'.padStart(8)}`);
+  for (const r of rows) console.log(`${r.file.padEnd(w)}  ${r.role.padEnd(14)}  ${String(r.bytes).padStart(8)}  ${String(r.gzip).padStart(8)}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

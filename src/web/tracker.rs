@@ -139,7 +139,14 @@ impl Tracker {
                 }
             }
         }
-        marks.sort_by(f64::total_cmp);
+        // Insertion sort: a few values, and the library sort would add kilobytes here.
+        for i in 1..marks.len() {
+            let mut j = i;
+            while j > 0 && marks[j - 1] > marks[j] {
+                marks.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         marks.into_iter().map(JsValue::from_f64).collect()
     }
 

@@ -7,6 +7,8 @@
 /// A parsed value and the byte offset where it starts in the source text.
 use std::borrow::Cow;
 
+mod number;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
     pub value: Value<'a>,
@@ -306,9 +308,7 @@ impl<'a> Parser<'a> {
             }
             self.digits();
         }
-        self.text[start..self.i]
-            .parse::<f64>()
-            .map_err(|_| self.err("invalid number"))
+        Ok(number::parse(&self.text[start..self.i]))
     }
 
     fn digits(&mut self) {
