@@ -109,7 +109,7 @@ function createApi(rulesText, o) {
     }
   };
 
-  const result = () => tracker.result(Date.now());
+  const result = (at) => tracker.result(typeof at === 'number' && Number.isFinite(at) ? at : Date.now());
   const changed = () => {
     const r = result();
     const k = JSON.stringify([r.score, r.band, r.explain]);
@@ -139,7 +139,8 @@ function createApi(rulesText, o) {
   };
 
   const api = {
-    /** The contract's result for now, or null when leadscore is not running. */
+    /** The contract's result as of now (or of the time `at`, in ms), or null when
+     * leadscore is not running. */
     result: guard(result, null),
     /** Records a custom event of the rules' tracking plan. */
     track: guard((type, props) => {
