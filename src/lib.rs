@@ -13,6 +13,7 @@ pub mod json;
 pub mod occurrences;
 pub mod pages;
 pub mod rules;
+pub mod schema;
 pub mod state;
 pub mod traits;
 

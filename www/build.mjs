@@ -42,6 +42,9 @@ export function build({ playground = true } = {}) {
   if (playground && existsSync(join(root, 'www/playground/index.html'))) {
     run(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'www/playground/vite.config.js', '--logLevel', 'warn']);
   }
+  // The rules format's JSON Schema, from the Rust validator's tables, for editors.
+  run('cargo', ['build', '--quiet', '--release', '--bin', 'leadscore']);
+  writeFileSync(join(pkg, 'rules.schema.json'), execFileSync(join(root, 'target/release/leadscore'), ['schema'], { encoding: 'utf8' }));
   packNpm(pkg);
   return sizes(pkg);
 }
@@ -52,7 +55,7 @@ function packNpm(pkg) {
   rmSync(dest, { recursive: true, force: true });
   cpSync(join(root, 'pkg-template'), dest, { recursive: true });
   for (const f of readdirSync(pkg)) {
-    if (/^(leadscore_core|api\.|debug\.)/.test(f)) cpSync(join(pkg, f), join(dest, f));
+    if (/^(leadscore_core|api\.|debug\.|rules\.schema)/.test(f)) cpSync(join(pkg, f), join(dest, f));
   }
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));

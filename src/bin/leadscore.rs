@@ -12,6 +12,7 @@ const USAGE: &str = "\
 usage:
   leadscore check RULES.json [--json]
   leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
+  leadscore schema
 
 check   validates a rules file: exit 0 with a summary, or exit 1 with one line per problem
         (PATH: message); --json prints the problems as JSON lines with code, path, line, column.
@@ -19,6 +20,7 @@ score   scores every visitor of a JSON-lines events file (each event has a \"vis
         as of --now (milliseconds since the epoch; default: the current time) and prints one
         result per visitor as a JSON line, sorted by visitor. Invalid lines are reported on
         stderr (file:line: code: message) and skipped. EVENTS may be - for standard input.
+schema  prints the JSON Schema of the rules format (for editors; point a rules file's \"$schema\" at it).
 exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
 
 fn main() -> ExitCode {
@@ -26,20 +28,21 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("check") => check(&args[1..]),
         Some("score") => score(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some("-V" | "--version") => {
-            println!("leadscore {}", env!("CARGO_PKG_VERSION"));
-            Ok(ExitCode::SUCCESS)
-        }
+        Some("schema") => out(&leadscore::schema::rules_schema()),
+        Some("-h" | "--help" | "help") => out(USAGE),
+        Some("-V" | "--version") => out(&format!("leadscore {}", env!("CARGO_PKG_VERSION"))),
         _ => Err(format!("expected a command\n{USAGE}")),
     };
     result.unwrap_or_else(|msg| {
         eprintln!("leadscore: {msg}");
         ExitCode::from(2)
     })
+}
+
+/// Prints a line; a reader that went away (`| head`) is not an error.
+fn out(text: &str) -> Result<ExitCode, String> {
+    let _ = writeln!(std::io::stdout(), "{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Flags of the form `--name value`, `--name=value`, and bare switches.
@@ -188,9 +191,13 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     for (visitor, events) in &visitors {
         let line = leadscore::score(&set, events, now).to_json(Some(visitor));
         let text = if f.has("pretty") { pretty(&line) } else { line };
-        writeln!(out, "{text}").map_err(|e| e.to_string())?;
+        if let Err(e) = writeln!(out, "{text}") {
+            return broken_pipe(e);
+        }
     }
-    out.flush().map_err(|e| e.to_string())?;
+    if let Err(e) = out.flush() {
+        return broken_pipe(e);
+    }
     if skipped > 0 {
         eprintln!(
             "leadscore: scored {} visitors; skipped {skipped} invalid lines",
@@ -202,6 +209,15 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A closed pipe ends the output quietly; any other write error is reported.
+fn broken_pipe(e: std::io::Error) -> Result<ExitCode, String> {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(format!("stdout: {e}"))
+    }
 }
 
 /// One visitor's id and events.

@@ -57,6 +57,33 @@ pub(crate) const SEQUENCE_FIELDS: &[&str] = &["sequence", "maxSpanDays"];
 pub(crate) const TRAITS_FIELDS: &[&str] = &["traits"];
 const BAND_FIELDS: &[&str] = &["name", "min", "action"];
 
+/// The keys each kind of object accepts, for the schema generator (and its test).
+pub struct Fields {
+    pub doc: &'static [&'static str],
+    pub page: &'static [&'static str],
+    pub event_decl: &'static [&'static str],
+    pub category: &'static [&'static str],
+    pub rule: &'static [&'static str],
+    pub event_cond: &'static [&'static str],
+    pub sequence: &'static [&'static str],
+    pub traits: &'static [&'static str],
+    pub band: &'static [&'static str],
+}
+
+pub fn fields() -> Fields {
+    Fields {
+        doc: DOC_FIELDS,
+        page: PAGE_FIELDS,
+        event_decl: EVENT_DECL_FIELDS,
+        category: CATEGORY_FIELDS,
+        rule: RULE_FIELDS,
+        event_cond: EVENT_COND_FIELDS,
+        sequence: SEQUENCE_FIELDS,
+        traits: TRAITS_FIELDS,
+        band: BAND_FIELDS,
+    }
+}
+
 pub const DAY_MS: f64 = 86_400_000.0;
 /// Longest sequence; chains are tracked in fixed arrays of this size.
 pub const MAX_STEPS: usize = 8;

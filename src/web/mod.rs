@@ -107,6 +107,12 @@ impl Scorer {
             .collect()
     }
 
+    /// The page category of a URL under these rules (`other` when no pattern matches).
+    #[wasm_bindgen(js_name = pageCategory)]
+    pub fn page_category(&self, url: &str) -> String {
+        self.set.page_names[self.set.classify(url) as usize].clone()
+    }
+
     /// Event types the rules accept, as `[name, [props…]]` pairs.
     #[wasm_bindgen(js_name = eventTypes)]
     pub fn event_types(&self) -> Array {
