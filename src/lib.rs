@@ -12,6 +12,7 @@ pub mod explain;
 pub mod json;
 pub mod occurrences;
 pub mod pages;
+pub mod payload;
 pub mod rules;
 pub mod schema;
 pub mod state;

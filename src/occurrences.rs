@@ -58,13 +58,13 @@ impl Chain {
 ///
 /// Besides `s[i]` (the latest start among partial chains through step i) we carry one
 /// chain that achieves it, so compaction knows which events keep a partial chain alive.
-/// Returns the completions and the open partial chains.
+/// Returns the completions and, per step i < k−1, `s[i]` with a chain achieving it.
 pub fn completions(
     steps: &[EventCond],
     max_span_days: f64,
     events: &[Event],
     upto: usize,
-) -> (Vec<Chain>, Vec<Chain>) {
+) -> (Vec<Chain>, Vec<Option<(f64, Chain)>>) {
     let k = steps.len();
     let mut open: [Option<(f64, Chain)>; MAX_STEPS] = [None; MAX_STEPS];
     let mut done = Vec::new();
@@ -97,8 +97,7 @@ pub fn completions(
             open[0] = Some((e.ts, chain));
         }
     }
-    let partial = open[..k - 1].iter().flatten().map(|(_, c)| *c).collect();
-    (done, partial)
+    (done, open[..k - 1].to_vec())
 }
 
 /// Events with `ts ≤ now`, bucketed by type and by (type, page category) with a stable

@@ -248,7 +248,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 .enumerate()
             {
                 let gpath = format!("{mpath}[{j}]");
-                let Some(s) = r.str_of(g, &gpath) else {
+                let Some(s) = r.any_str(g, &gpath) else {
                     continue;
                 };
                 match Glob::compile(s, Flavor::Path) {

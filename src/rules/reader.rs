@@ -74,6 +74,15 @@ impl<'t> Reader<'t> {
         }
     }
 
+    /// A string that may be empty (a glob: its compiler names the problem as `bad_glob`).
+    pub(crate) fn any_str<'n>(&mut self, n: &'n Node<'_>, path: &str) -> Option<&'n str> {
+        let s = n.as_str();
+        if s.is_none() {
+            self.wrong("a string", path, n);
+        }
+        s
+    }
+
     pub(crate) fn str_of<'n>(&mut self, n: &'n Node<'_>, path: &str) -> Option<&'n str> {
         match n.as_str() {
             Some("") => {

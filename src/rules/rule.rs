@@ -47,7 +47,7 @@ pub(crate) fn event_cond(
     let form = match obj.get("form") {
         None => None,
         Some(n) => match r
-            .str_of(n, &join(path, "form"))
+            .any_str(n, &join(path, "form"))
             .map(|s| Glob::compile(s, Flavor::Text))
         {
             Some(Ok(g)) => Some(g),

@@ -400,25 +400,18 @@ describe('rule playground', () => {
     noErrors(page);
   });
 
-  test('completes declared names, and shows schema docs on hover', async (t) => {
-    // Until the core ships Scorer.schema(), a stand-in schema is appended to the module,
-    // so the editor's schema hookup is exercised either way.
-    const stub = { type: 'object', properties: { halfLifeDays: { type: 'number', description: 'Default half-life of behaviour points, in days.' } } };
-    const page = await open(t, {
-      route: (p) => p.route('**/leadscore/leadscore_core.js', async (route) => {
-        const response = await route.fetch();
-        let body = await response.text();
-        if (!/static schema\(|\bschema\(\)/.test(body)) body += `\nScorer.schema = () => ${JSON.stringify(JSON.stringify(stub))};\n`;
-        await route.fulfill({ response, body });
-      }),
-    });
+  test('completes declared names, and shows the schema\'s docs on hover', async (t) => {
+    // The editor fetches /leadscore/rules.schema.json (written by `leadscore schema` at build time).
+    const page = await open(t);
     assert.equal(await page.evaluate(() => document.body.dataset.schema), 'on');
-    await pasteRules(page, TEST_RULES.replace('"version": "test-1",', '"version": "test-1", "halfLifeDays": 30,'));
+    const schema = JSON.parse(await page.evaluate(() => fetch('/leadscore/rules.schema.json').then((r) => r.text())));
+    assert.match(schema.definitions.rule.properties.maxCount.description, /^Only the most recent N counted occurrences score/);
+    await pasteRules(page, TEST_RULES.replace('"points": 10,', '"points": 10, "maxCount": 3,'));
     await until(page, '#rules-status', '✓ Rules valid');
     const score = await text(page, '#score');
-    await hoverText(page, 'halfLifeDays');
+    await hoverText(page, 'maxCount');
     await page.locator('.cm-tooltip .cm6-json-schema-hover').waitFor({ timeout: 5000 });
-    assert.match(await text(page, '.cm-tooltip .cm6-json-schema-hover'), /half-life/i);
+    assert.match(await text(page, '.cm-tooltip .cm6-json-schema-hover'), /Only the most recent N counted occurrences score/);
     await page.mouse.move(0, 0);
 
     // Empty the rule's page, then complete it from the categories the rules declare.
@@ -437,6 +430,61 @@ describe('rule playground', () => {
     await until(page, '#rules-status', '✓ Rules valid');
     assert.ok((await text(page, '.cm-content')).includes('"page": "pricing" }'));
     assert.equal(await text(page, '#score'), score);
+
+    // A new key inside a rule object: the schema offers the rule's fields.
+    await replaceInEditor(page, '"maxCount": 3,', '"maxCount": 3, "coo');
+    await page.keyboard.press('Control+Space');
+    await popup.waitFor();
+    const keys = await popup.locator('li .cm-completionLabel').allTextContents();
+    assert.ok(keys.includes('cooldownMinutes'), `cooldownMinutes is offered (got ${keys.join(', ')})`);
+    await page.waitForTimeout(150);
+    while ((await popup.locator('[aria-selected="true"] .cm-completionLabel').textContent()) !== 'cooldownMinutes') {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('"cooldownMinutes"'));
+    noErrors(page);
+  });
+
+  test('works without the schema: declared names still complete', async (t) => {
+    const page = await open(t, { route: (p) => p.route('**/leadscore/rules.schema.json', (route) => route.abort()) });
+    assert.equal(await page.evaluate(() => document.body.dataset.schema), undefined);
+    await pasteRules(page, TEST_RULES);
+    await until(page, '#rules-status', '✓ Rules valid');
+    await hoverText(page, 'version');
+    await page.waitForTimeout(600);
+    assert.equal(await page.locator('.cm-tooltip .cm6-json-schema-hover').count(), 0, 'no schema docs');
+    await page.mouse.move(0, 0);
+    await replaceInEditor(page, '"pricing" }', '"" }');
+    await until(page, '#rules-status', '1 problem');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Control+Space');
+    const popup = page.locator('.cm-tooltip-autocomplete');
+    await popup.waitFor();
+    assert.deepEqual(await popup.locator('li .cm-completionLabel').allTextContents(), ['other', 'pricing']);
+    assert.deepEqual(page.errors.filter((e) => !/Failed to load resource/.test(e)), [], 'only the failed request is reported');
+  });
+
+  test('the timeline shows the page category the core gives each page view', async (t) => {
+    const page = await open(t);
+    await pasteRules(page, TEST_RULES);
+    await until(page, '#rules-status', 'version test-1');
+    await until(page, '#score', /^20$/);
+    const row = page.locator('#timeline li', { hasText: '/pricing · pricing · dwell 85 s' });
+    assert.equal(await row.count(), 1, 'the 85 s pricing view is one row, with its category');
+    assert.equal(await row.locator('.page-cat').textContent(), 'pricing');
+    assert.equal(await row.getAttribute('data-category'), 'pricing');
+    // Pages no pattern matches are `other`.
+    await until(page, '#timeline', '/integrations · other · dwell 40 s');
+    assert.equal(await page.locator('#timeline li[data-category]').count(), 10, 'every page view shows its category');
+
+    // An earlier, broader pattern now takes /pricing: the rows follow the rules (and the score).
+    await pasteRules(page, TEST_RULES.replace('"pages": [', '"pages": [\n    { "category": "plans", "match": ["/pricing/**"] },'));
+    await until(page, '#rules-status', '✓ Rules valid');
+    await until(page, '#timeline', '/pricing · plans · dwell 85 s');
+    assert.equal(await page.locator('#timeline li[data-category="pricing"]').count(), 0);
+    assert.equal(await page.locator('#timeline li[data-category="plans"]').count(), 2);
+    await until(page, '#score', /^0$/);
     noErrors(page);
   });
 });

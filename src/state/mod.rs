@@ -1,18 +1,20 @@
 //! A visitor's stored events: kept in reading order, pruned to what some rule can still
 //! count, and written as compact versioned text for the browser to persist.
 //!
-//! Pruning only ever drops events whose absence cannot change a score at the same or a
-//! later `now` (for events that arrive in time order), so re-scoring the kept events, as
-//! the CLI does with `leadscore.events()`, gives the browser's number exactly. The only
-//! lossy step is a backstop for rules with neither `maxCount` nor `withinDays`: their
-//! [`UNCAPPED_KEEP`] most recent counted occurrences are kept.
+//! Pruning (see `compact`) only ever drops events whose absence cannot change a score at
+//! the same or a later `now` (for events that arrive in time order), so re-scoring the
+//! kept events, as the CLI does with `leadscore.events()`, gives the browser's number
+//! exactly. The lossy steps are backstops: for rules with neither `maxCount` nor
+//! `withinDays` the [`UNCAPPED_KEEP`] most recent counted occurrences are kept, and no
+//! visitor keeps more than [`MAX_EVENTS`] events.
 
 use crate::error::{Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
-use crate::occurrences::{candidates, completions, counted, Index};
-use crate::rules::{RuleSet, When, DAY_MS, IDENTIFY, PAGE_VIEW};
+use crate::rules::{RuleSet, PAGE_VIEW};
+
+mod compact;
 
 /// Version of the text written by [`Visitor::to_text`].
 pub const STATE_VERSION: u32 = 1;
@@ -54,7 +56,7 @@ impl Visitor {
 
     /// Drops every event that no rule can count again at `now` or later; returns how many.
     pub fn compact(&mut self, set: &RuleSet, now: f64) -> usize {
-        let keep = self.needed(set, now);
+        let keep = compact::needed(set, &self.events, now);
         let before = self.events.len();
         let mut i = 0;
         self.events.retain(|_| {
@@ -72,88 +74,6 @@ impl Visitor {
             self.raw.drain(..cut);
         }
         before - self.events.len()
-    }
-
-    fn needed(&self, set: &RuleSet, now: f64) -> Vec<bool> {
-        let ev = &self.events;
-        let upto = ev.partition_point(|e| e.ts <= now);
-        let index = Index::new(set, ev, now);
-        // Events not yet read at `now` may all count later.
-        let mut keep: Vec<bool> = (0..ev.len()).map(|i| i >= upto).collect();
-
-        // Identify: the last event that set each trait key.
-        let mut setters: Vec<(&str, usize)> = Vec::new();
-        for (i, e) in ev[..upto]
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.ty == IDENTIFY)
-        {
-            for (k, _) in &e.traits {
-                match setters.iter_mut().find(|(n, _)| n == k) {
-                    Some(s) => s.1 = i,
-                    None => setters.push((k, i)),
-                }
-            }
-        }
-        for (_, i) in setters {
-            keep[i] = true;
-        }
-
-        for rule in &set.rules {
-            // Occurrences (matching events, or the chains of completed sequences).
-            let chains: Vec<Vec<u32>> = match &rule.when {
-                When::Traits(_) => continue,
-                When::Event(_) => candidates(rule, ev, &index)
-                    .into_iter()
-                    .map(|i| vec![i as u32])
-                    .collect(),
-                When::Sequence {
-                    steps,
-                    max_span_days,
-                } => {
-                    let (done, partial) = completions(steps, *max_span_days, ev, upto);
-                    for c in &partial {
-                        for &i in c.indices() {
-                            keep[i as usize] = true;
-                        }
-                    }
-                    done.iter().map(|c| c.indices().to_vec()).collect()
-                }
-            };
-            let last = |c: &Vec<u32>| *c.last().unwrap() as usize;
-            let occ: Vec<usize> = chains.iter().map(last).collect();
-            let kept: Vec<usize> = match rule.within_days {
-                // The window's start moves with `now`, and the cooldown walk restarts at
-                // it, so every occurrence still inside the window matters...
-                Some(w) => {
-                    let inside: Vec<usize> = (0..occ.len())
-                        .filter(|&j| (now - ev[occ[j]].ts) / DAY_MS <= w)
-                        .collect();
-                    // ...unless every one counts anyway: then only the newest maxCount.
-                    match rule.max_count {
-                        Some(m) if rule.cooldown_minutes == 0.0 && inside.len() > m => {
-                            inside[inside.len() - m..].to_vec()
-                        }
-                        _ => inside,
-                    }
-                }
-                // Without a window the walk is fixed: the counted ones reproduce it.
-                None => {
-                    let hits = counted(rule, ev, &occ, now);
-                    let start = hits.len().saturating_sub(UNCAPPED_KEEP);
-                    let hits = &hits[start..];
-                    (0..occ.len())
-                        .filter(|&j| hits.binary_search(&occ[j]).is_ok())
-                        .collect()
-                }
-            };
-            for j in kept {
-                for &i in &chains[j] {
-                    keep[i as usize] = true;
-                }
-            }
-        }
-        keep
     }
 
     /// `{"v":1,"events":[…]}` with each event's text as it was recorded.
@@ -223,14 +143,20 @@ impl Visitor {
         }
     }
 
+    /// The held event that `e` is another reading of: one with the same text, else a page
+    /// view with the same `ts` and page (a later reading of its dwell).
     fn find_same(&self, e: &Event, raw: &str) -> Option<usize> {
         let from = self.events.partition_point(|x| x.ts < e.ts);
-        (from..self.events.len())
-            .take_while(|&i| self.events[i].ts == e.ts)
-            .find(|&i| {
-                let x = &self.events[i];
-                *self.raw[i] == *raw || (e.ty == PAGE_VIEW && x.ty == PAGE_VIEW && x.page == e.page)
+        let same_ts = from..from
+            + self.events[from..]
+                .iter()
+                .take_while(|x| x.ts == e.ts)
+                .count();
+        same_ts.clone().find(|&i| *self.raw[i] == *raw).or_else(|| {
+            same_ts.clone().find(|&i| {
+                e.ty == PAGE_VIEW && self.events[i].ty == PAGE_VIEW && self.events[i].page == e.page
             })
+        })
     }
 
     /// Replaces a recorded page view by a later reading of it (same `ts` and page, longer
