@@ -94,15 +94,36 @@ fn median(mut xs: Vec<f64>) -> f64 {
     xs[xs.len() / 2]
 }
 
-/// Median microseconds to re-score one visitor holding `n` events (after compaction).
-fn rescore_us(set: &RuleSet, n: usize) -> (f64, usize) {
+fn visitor(set: &RuleSet, n: usize) -> (Visitor, f64) {
     let mut rng = Rng(42);
     let mut v = Visitor::default();
     for line in journey(&mut rng, None, n) {
         v.push(set.event_from_text(&line).unwrap(), None);
     }
     let now = v.events().last().unwrap().ts + DAY;
-    v.compact(set, now);
+    (v, now)
+}
+
+/// Median microseconds for one compaction pass over `n` stored events.
+fn compact_us(set: &RuleSet, n: usize) -> f64 {
+    let (v, now) = visitor(set, n);
+    let samples = (0..50)
+        .map(|_| {
+            let mut c = v.clone();
+            let t = Instant::now();
+            c.compact(set, now);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    median(samples)
+}
+
+/// Median microseconds to re-score one visitor holding `n` events, compacted or not.
+fn rescore_us(set: &RuleSet, n: usize, compacted: bool) -> (f64, usize) {
+    let (mut v, now) = visitor(set, n);
+    if compacted {
+        v.compact(set, now);
+    }
     let iters = 2000;
     let mut samples = Vec::with_capacity(iters);
     for _ in 0..iters {
@@ -159,9 +180,11 @@ fn main() {
 
     // Re-score: 50 rules, 1,000 stored events, beside 100 and 10,000 for the ratio.
     let set = RuleSet::from_text(&rules(50)).unwrap();
-    let (us100, kept100) = rescore_us(&set, 100);
-    let (us1k, kept1k) = rescore_us(&set, 1000);
-    let (us10k, kept10k) = rescore_us(&set, 10_000);
+    let (us100, kept100) = rescore_us(&set, 100, true);
+    let (us1k, kept1k) = rescore_us(&set, 1000, true);
+    let (us10k, kept10k) = rescore_us(&set, 10_000, true);
+    let (raw1k, _) = rescore_us(&set, 1000, false);
+    let compact1k = compact_us(&set, 1000);
 
     println!("\nleadscore core benchmark (1 thread)");
     println!("{:<58} {:>14} {:>10}", "measure", "value", "target");
@@ -192,6 +215,14 @@ fn main() {
         ""
     );
     println!(
+        "{:<58} {:>14.1} {:>10}",
+        "re-score 1,000 events not compacted, 50 rules: µs", raw1k, ""
+    );
+    println!(
+        "{:<58} {:>14.1} {:>10}",
+        "one compaction pass over 1,000 events, 50 rules: µs", compact1k, ""
+    );
+    println!(
         "{:<58} {:>14.2} {:>10}",
         "ratio 1,000 / 100 events",
         us1k / us100,
@@ -206,7 +237,7 @@ fn main() {
 
     let json = format!(
         "{{\"batch\":{{\"visitors\":{visitors},\"eventsPerVisitor\":{per},\"rules\":30,\"seconds\":{batch_s},\"eventsPerSecond\":{eps}}},\
-\"rescore\":{{\"rules\":50,\"us100\":{us100},\"us1000\":{us1k},\"us10000\":{us10k},\"kept100\":{kept100},\"kept1000\":{kept1k},\"kept10000\":{kept10k}}}}}"
+\"rescore\":{{\"rules\":50,\"us100\":{us100},\"us1000\":{us1k},\"us10000\":{us10k},\"kept100\":{kept100},\"kept1000\":{kept1k},\"kept10000\":{kept10k},\"us1000Uncompacted\":{raw1k},\"compact1000\":{compact1k}}}}}"
     );
     std::fs::write(dir.join("core.json"), json + "\n").unwrap();
     println!("\nwrote target/bench/core.json");
