@@ -12,6 +12,7 @@ const USAGE: &str = "\
 usage:
   leadscore check RULES.json [--json]
   leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
+  leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
   leadscore schema
 
 check   validates a rules file: exit 0 with a summary, or exit 1 with one line per problem
@@ -20,6 +21,10 @@ score   scores every visitor of a JSON-lines events file (each event has a \"vis
         as of --now (milliseconds since the epoch; default: the current time) and prints one
         result per visitor as a JSON line, sorted by visitor. Invalid lines are reported on
         stderr (file:line: code: message) and skipped. EVENTS may be - for standard input.
+verify  re-scores a form post's leadscore_payload (base64url or JSON; PAYLOAD is the text,
+        @FILE, or - for standard input) and prints one JSON object (consistent, findings, result):
+        the authoritative result (as of --now, default the payload's own time) and each
+        way the browser's claim disagrees with its events. Exit 0 consistent, 1 not.
 schema  prints the JSON Schema of the rules format (for editors; point a rules file's \"$schema\" at it).
 exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
 
@@ -28,6 +33,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("check") => check(&args[1..]),
         Some("score") => score(&args[1..]),
+        Some("verify") => verify(&args[1..]),
         Some("schema") => out(&leadscore::schema::rules_schema()),
         Some("-h" | "--help" | "help") => out(USAGE),
         Some("-V" | "--version") => out(&format!("leadscore {}", env!("CARGO_PKG_VERSION"))),
@@ -208,6 +214,81 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn verify(args: &[String]) -> Result<ExitCode, String> {
+    let f = Flags::parse(args, &["rules", "payload", "now"], &["pretty"])?;
+    let rules_path = f
+        .get("rules")
+        .ok_or(format!("verify needs --rules\n{USAGE}"))?;
+    let payload = match f
+        .get("payload")
+        .ok_or(format!("verify needs --payload\n{USAGE}"))?
+    {
+        "-" => read("-")?,
+        p => match p.strip_prefix('@') {
+            Some(file) => read(file)?,
+            None => p.to_string(),
+        },
+    };
+    let now = match f.get("now") {
+        Some(s) => Some(
+            s.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or(format!(
+                    "--now must be milliseconds since the epoch, got {s:?}"
+                ))?,
+        ),
+        None => None,
+    };
+    let set = match load_rules(rules_path)? {
+        Ok(set) => set,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{rules_path}: {e}");
+            }
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let verdict = match leadscore::payload::verify(&set, &payload, now) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("leadscore: payload: {}: {e}", e.code());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut o = String::from("{\"consistent\":");
+    o.push_str(if verdict.consistent() {
+        "true"
+    } else {
+        "false"
+    });
+    o.push_str(",\"findings\":[");
+    for (i, x) in verdict.findings.iter().enumerate() {
+        if i > 0 {
+            o.push(',');
+        }
+        o.push_str("{\"code\":");
+        json::write_str(&mut o, x.code);
+        o.push_str(",\"message\":");
+        json::write_str(&mut o, &x.message);
+        o.push('}');
+    }
+    o.push_str("],\"payloadTs\":");
+    json::write_num(&mut o, verdict.ts);
+    o.push_str(",\"result\":");
+    o.push_str(&verdict.authoritative.to_json(None));
+    o.push('}');
+    let text = if f.has("pretty") { pretty(&o) } else { o };
+    if let Err(e) = writeln!(std::io::stdout(), "{text}") {
+        return broken_pipe(e);
+    }
+    Ok(if verdict.consistent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 

@@ -24,6 +24,8 @@ pub struct Tracker {
     last: Option<String>,
     compact_at: usize,
     warned: bool,
+    /// Storage lacks events this tab holds (set by `pull`).
+    behind: bool,
 }
 
 /// `localStorage`, if this page may use it. Probed through web-sys, which reports a
@@ -48,6 +50,7 @@ impl Tracker {
             last: None,
             compact_at: COMPACT_EVERY,
             warned: false,
+            behind: false,
         };
         if persist {
             t.pull();
@@ -79,10 +82,21 @@ impl Tracker {
         self.visitor.events_text()
     }
 
-    /// Re-reads storage after another tab wrote it; true when the events changed.
-    pub fn sync(&mut self) -> bool {
+    /// The payload digest of an events text (as `events()` returned it): the same function
+    /// `leadscore verify` checks it with.
+    pub fn digest(&self, events_text: &str) -> String {
+        crate::payload::digest(events_text)
+    }
+
+    /// Re-reads storage after another tab wrote it; true when the events changed. When
+    /// this tab holds events the stored state lacks (the other tab wrote over them),
+    /// writes the union back, so no tab's events are lost.
+    pub fn sync(&mut self, now: f64) -> bool {
         let before = self.visitor.len();
         let changed = self.pull();
+        if self.persist && self.behind {
+            self.save(now);
+        }
         changed || self.visitor.len() != before
     }
 
@@ -209,7 +223,9 @@ impl Tracker {
                         if !dropped.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
                         }
+                        let stored_len = stored.len();
                         self.visitor.merge(stored);
+                        self.behind = self.visitor.len() > stored_len;
                     }
                     // Not our state (corrupt or foreign): it is replaced on the next save.
                     Err(_) => self.warn("the stored state was unreadable and has been reset"),

@@ -438,11 +438,10 @@ describe('rule playground', () => {
     const keys = await popup.locator('li .cm-completionLabel').allTextContents();
     assert.ok(keys.includes('cooldownMinutes'), `cooldownMinutes is offered (got ${keys.join(', ')})`);
     await page.waitForTimeout(150);
-    while ((await popup.locator('[aria-selected="true"] .cm-completionLabel').textContent()) !== 'cooldownMinutes') {
-      await page.keyboard.press('ArrowDown');
-    }
+    for (let i = keys.indexOf('cooldownMinutes'); i > 0; i--) await page.keyboard.press('ArrowDown');
+    assert.equal(await popup.locator('[aria-selected="true"] .cm-completionLabel').textContent(), 'cooldownMinutes');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('"cooldownMinutes"'));
+    await page.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('"maxCount": 3, "cooldownMinutes"'));
     noErrors(page);
   });
 

@@ -4,6 +4,7 @@
 // console error.
 import init, { Tracker } from './leadscore_core.js';
 import { collect, cleanUrl } from './collect.js';
+import { handoff } from './handoff.js';
 
 const DEFAULT_KEY = 'leadscore:v1';
 const PII_TRAITS = ['email', 'name', 'first_name', 'last_name', 'full_name', 'phone', 'mobile', 'address'];
@@ -112,7 +113,9 @@ function createApi(rulesText, o) {
   const result = (at) => tracker.result(typeof at === 'number' && Number.isFinite(at) ? at : Date.now());
   const changed = () => {
     const r = result();
-    const k = JSON.stringify([r.score, r.band, r.explain]);
+    // A change anyone can see: decay alone moves the score by a hair every millisecond.
+    const cents = (n) => Math.round(n * 100);
+    const k = JSON.stringify([cents(r.score), r.band, r.explain.map((x) => [x.rule, x.count, cents(x.points)])]);
     if (k === lastKey) return;
     lastKey = k;
     call(listeners.change, r);
@@ -130,6 +133,13 @@ function createApi(rulesText, o) {
     return { ok: true };
   };
   const record = (event) => outcome(tracker.record(JSON.stringify(event), Date.now()));
+  // The CRM payload as text: the events exactly as stored, so the digest that
+  // `leadscore verify` recomputes over them matches byte for byte.
+  const payloadText = () => {
+    const ts = Date.now();
+    const events = tracker.events();
+    return `{"v":1,"ts":${ts},"digest":"${tracker.digest(events)}","result":${JSON.stringify(result(ts))},"events":${events}}`;
+  };
 
   const isObject = (x) => x != null && typeof x === 'object' && !Array.isArray(x);
   const emailType = (email) => {
@@ -169,6 +179,9 @@ function createApi(rulesText, o) {
       set.add(fn);
       return () => set.delete(fn);
     }, () => () => {}),
+    /** The CRM payload: the result, its time, the stored events and their digest;
+     * `leadscore verify` re-scores it on the server. */
+    payload: guard(() => JSON.parse(payloadText()), null),
     /** The stored events (contract §2), e.g. for `leadscore score` on a server. */
     events: guard(() => JSON.parse(tracker.events()), () => []),
     reset: guard(() => { tracker.reset(); changed(); return { ok: true }; }, () => failure('inert', 'leadscore is not running')),
@@ -196,10 +209,11 @@ function createApi(rulesText, o) {
     updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), Date.now())), null),
     emailType: guard(emailType, null),
     dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => []),
-    sync: guard(() => { if (tracker.sync()) changed(); }, null),
+    sync: guard(() => { if (tracker.sync(Date.now())) changed(); }, null),
     storageKey: key,
   };
   if (o.collect !== false) guard(() => collect(api, hooks, o))();
+  guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
   lastBand = (result() || {}).band ?? null;
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {

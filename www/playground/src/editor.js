@@ -1,12 +1,13 @@
 // The rules editor: CodeMirror 6 with JSON, the core's validation problems as lint
 // markers at their line and column, completion of the names the rules declare, and
-// completion + hover docs from the rules format's JSON Schema when the core ships one.
+// completion + hover docs from the rules format's JSON Schema (rules.schema.json, which
+// main.js fetches at start-up and hands over with setSchema; without it that part is off).
 import { EditorView, basicSetup } from 'codemirror';
 import { EditorState } from '@codemirror/state';
 import { hoverTooltip, Decoration, ViewPlugin } from '@codemirror/view';
 import { RangeSetBuilder } from '@codemirror/state';
 import { json, jsonLanguage } from '@codemirror/lang-json';
-import { linter, lintGutter, forceLinting } from '@codemirror/lint';
+import { linter, lintGutter, forceLinting, forEachDiagnostic } from '@codemirror/lint';
 import { syntaxTree, ensureSyntaxTree } from '@codemirror/language';
 import { jsonCompletion, jsonSchemaHover, stateExtensions, updateSchema, getJSONSchema } from 'codemirror-json-schema';
 
@@ -131,6 +132,41 @@ export function toDiagnostic(state, p) {
   return { from, to, severity: 'error', source: `leadscore ${p.code}`, message: where + p.message };
 }
 
+/**
+ * The schema with its local `$ref`s (`#/definitions/…`) replaced by what they point at:
+ * codemirror-json-schema (json-schema-library 9) finds no property docs under an array's
+ * `items` `$ref` (`rules[0].maxCount` comes back as a bare `{"type":"number"}`).
+ */
+export function inlineRefs(schema) {
+  const walk = (s, seen) => {
+    if (Array.isArray(s)) return s.map((x) => walk(x, seen));
+    if (!s || typeof s !== 'object') return s;
+    if (typeof s.$ref === 'string' && s.$ref.startsWith('#/') && !seen.includes(s.$ref)) {
+      const target = s.$ref.slice(2).split('/').reduce((o, k) => (o && typeof o === 'object' ? o[k.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined), schema);
+      if (target && typeof target === 'object') {
+        const { $ref, ...rest } = s;
+        return walk({ ...target, ...rest }, [...seen, $ref]);
+      }
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(s)) if (!(s === schema && k === 'definitions')) out[k] = walk(v, seen);
+    return out;
+  };
+  return walk(schema, []);
+}
+
+/** Schema docs on hover, except over a problem: there the lint tooltip says what is wrong. */
+function schemaHover() {
+  const docs = jsonSchemaHover({ formatHover });
+  return (view, pos, side) => {
+    let onProblem = false;
+    forEachDiagnostic(view.state, (d, from, to) => {
+      if (from <= pos && pos <= to) onProblem = true;
+    });
+    return onProblem ? null : docs(view, pos, side);
+  };
+}
+
 /** Builds the hover docs from the schema as plain text (never HTML). */
 function formatHover({ message, typeInfo }) {
   const box = document.createElement('div');
@@ -138,7 +174,11 @@ function formatHover({ message, typeInfo }) {
   if (message) {
     const d = document.createElement('div');
     d.className = 'cm6-json-schema-hover--description';
-    d.textContent = message;
+    // `code` spans become <code> elements; everything else stays text.
+    String(message).split('`').forEach((part, i) => {
+      if (i % 2 === 0) d.append(part);
+      else d.append(Object.assign(document.createElement('code'), { textContent: part }));
+    });
     box.append(d);
   }
   if (typeInfo) {
@@ -217,7 +257,7 @@ export function createEditor({ parent, doc, check, onChange, info, label }) {
         linter((v) => check(v.state.doc.toString()).map((p) => toDiagnostic(v.state, p)), { delay: 120 }),
         jsonLanguage.data.of({ autocomplete: declaredNames(info) }),
         jsonLanguage.data.of({ autocomplete: fromSchema }),
-        hoverTooltip(jsonSchemaHover({ formatHover })),
+        hoverTooltip(schemaHover()),
         stateExtensions(undefined),
         EditorView.contentAttributes.of({ 'aria-label': label || 'Rules (JSON)' }),
         EditorView.updateListener.of((u) => {
@@ -233,7 +273,7 @@ export function createEditor({ parent, doc, check, onChange, info, label }) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     },
     setSchema(schema) {
-      updateSchema(view, schema);
+      updateSchema(view, inlineRefs(schema));
     },
     relint() {
       forceLinting(view);

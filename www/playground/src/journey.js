@@ -1,6 +1,6 @@
 // Journeys: the events of one visitor plus the moment ("now") they are scored at.
-// Sample journeys, the page-category → URL mapping the simulator uses, loading pasted
-// event logs (JSONL or a JSON array) and describing events for the timeline.
+// Sample journeys, a URL path for a page category (checked with the core), loading
+// pasted event logs (JSONL or a JSON array) and describing events for the timeline.
 
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
@@ -118,14 +118,24 @@ export function sampleJourney(id) {
 }
 
 /**
- * A URL path for a page category, from the rules' `pages` entries: the first pattern of
- * the first entry of that category, with `/x/**` turned into `/x` and other wildcards
- * filled in. `other` (or an unknown category) gets a path no usual pattern matches.
+ * A URL path for a page category, from the rules' `pages` entries: each pattern of that
+ * category with `/x/**` turned into `/x` and other wildcards filled in, and `/about-us`
+ * last. With `categoryOf(url)` (the core's classification under these rules) the first
+ * candidate the core puts in that category wins, so an earlier, broader entry cannot
+ * steal it; `other` (or an unknown category) gets a path no pattern matches if it can.
  */
-export function pathForCategory(rulesDoc, category) {
-  const entry = (rulesDoc?.pages || []).find((p) => p && p.category === category);
-  const pattern = entry && Array.isArray(entry.match) ? entry.match.find((m) => typeof m === 'string') : null;
-  if (!pattern) return '/about-us';
+export function pathForCategory(rulesDoc, category, categoryOf) {
+  const candidates = [];
+  for (const entry of rulesDoc?.pages || []) {
+    if (!entry || entry.category !== category || !Array.isArray(entry.match)) continue;
+    for (const m of entry.match) if (typeof m === 'string') candidates.push(pathFromPattern(m));
+  }
+  candidates.push('/about-us');
+  if (!categoryOf) return candidates[0];
+  return candidates.find((p) => categoryOf(SITE + p) === category) ?? candidates[0];
+}
+
+function pathFromPattern(pattern) {
   let path = pattern.replace(/\/\*\*$/, '').replace(/\*\*/g, 'x').replace(/\*/g, 'x');
   if (!path.startsWith('/')) path = '/' + path;
   return path || '/';
@@ -271,11 +281,19 @@ export function urlPath(url) {
   }
 }
 
-/** Plain-text pieces describing an event for the timeline (never HTML). */
-export function describeEvent(e) {
-  if (!e || typeof e !== 'object') return { type: 'invalid', detail: JSON.stringify(e) };
+/**
+ * Plain-text pieces describing an event for the timeline (never HTML). With
+ * `categoryOf(url)`, a page view's page category follows its path (as `bits[1]` and
+ * `category`). `detail` is the `bits` joined with ` · `.
+ */
+export function describeEvent(e, categoryOf) {
+  if (!e || typeof e !== 'object') return { type: 'invalid', detail: JSON.stringify(e), bits: [JSON.stringify(e)], category: null };
   const bits = [];
-  if (typeof e.url === 'string') bits.push(urlPath(e.url));
+  let category = null;
+  if (typeof e.url === 'string') {
+    bits.push(urlPath(e.url));
+    if (e.type === 'page_view' && categoryOf) bits.push((category = categoryOf(e.url)));
+  }
   if (typeof e.form === 'string') bits.push(`form ${e.form}`);
   if (typeof e.dwellMs === 'number') bits.push(`dwell ${formatDuration(e.dwellMs)}`);
   if (e.traits && typeof e.traits === 'object') {
@@ -284,7 +302,7 @@ export function describeEvent(e) {
   if (e.props && typeof e.props === 'object') {
     bits.push(Object.entries(e.props).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', '));
   }
-  return { type: String(e.type ?? '(no type)'), detail: bits.join(' · ') };
+  return { type: String(e.type ?? '(no type)'), detail: bits.join(' · '), bits, category };
 }
 
 export function formatDuration(ms) {

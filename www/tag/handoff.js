@@ -1,0 +1,181 @@
+// Hand-off: the live score goes where people and systems act on it, before the lead
+// reaches the CRM. Hidden fields in marked forms (plain HTML, HubSpot, Marketo), visitor
+// attributes in chat widgets and tag managers (each switched on by config), and the
+// payload a server can verify with `leadscore verify`. Vendors are reached only through
+// their documented public APIs; one that is not on the page is waited for briefly and
+// otherwise skipped, never an error.
+
+const DEFAULT_FORMS = 'form[data-leadscore]';
+const WAIT_MS = 10_000;
+const DEBOUNCE_MS = 250;
+
+/** base64url of a string's UTF-8 bytes, chunked so large payloads do not overflow. */
+export function base64url(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The fields a form receives for a result: name → value. */
+export function fieldValues(r, payload, names) {
+  if (!r) return {};
+  const out = {
+    [names.score]: String(Math.round(r.score)),
+    [names.band]: r.band ?? '',
+    [names.reasons]: [...r.explain]
+      .filter((x) => x.points > 0)
+      .sort((a, b) => b.points - a.points)
+      .slice(0, 3)
+      .map((x) => `${x.rule} (+${Math.round(x.points)})`)
+      .join(', '),
+    [names.rules_version]: r.rulesVersion,
+    [names.payload]: payload,
+  };
+  for (const [cat, v] of Object.entries(r.categories)) out[names.prefix + cat] = String(Math.round(v));
+  if (names.action) out[names.action] = r.action ?? '';
+  return out;
+}
+
+export function handoff(api, hooks, o) {
+  const prefix = o.fieldPrefix || 'leadscore_';
+  const names = {
+    prefix,
+    score: `${prefix}score`,
+    band: `${prefix}band`,
+    action: `${prefix}action`,
+    reasons: `${prefix}reasons`,
+    rules_version: `${prefix}rules_version`,
+    payload: `${prefix}payload`,
+    ...(o.fieldNames || {}),
+  };
+  const selector = o.forms || DEFAULT_FORMS;
+  const values = () => fieldValues(api.result(), base64url(hooks.payloadText()), names);
+
+  // A form takes part when it matches the selector or, by default, holds an email field.
+  const wanted = (form) =>
+    form instanceof HTMLFormElement && !form.hasAttribute('data-leadscore-ignore') &&
+    (form.matches(selector) || (!o.forms && !!form.querySelector('input[type=email], input[name=email]')));
+
+  const fill = (form, vals = values()) => {
+    for (const [name, value] of Object.entries(vals)) {
+      // Update fields of that name (a HubSpot or hand-written hidden field), or add one.
+      const existing = [...form.elements].filter((el) => el.name === name);
+      if (existing.length === 0) {
+        const input = document.createElement('input');
+        input.type = 'hidden';
+        input.name = name;
+        input.value = value;
+        input.setAttribute('data-leadscore-field', '');
+        form.appendChild(input);
+      }
+      for (const el of existing) {
+        if (el.value !== value) {
+          el.value = value;
+          // Form tools (HubSpot's React forms) only see values announced by events.
+          el.dispatchEvent(new Event('input', { bubbles: true }));
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+      }
+    }
+  };
+  const fillAll = () => {
+    const vals = values();
+    for (const form of document.forms) if (wanted(form)) fill(form, vals);
+  };
+
+  // As of the click: capture phase, before the page's own submit handlers and the post.
+  document.addEventListener('submit', (e) => {
+    try {
+      const form = e.target;
+      if (!wanted(form)) return;
+      fill(form);
+      if (o.beacon && navigator.sendBeacon) {
+        navigator.sendBeacon(o.beacon, new Blob([hooks.payloadText()], { type: 'application/json' }));
+      }
+    } catch { /* never block a submit */ }
+  }, true);
+
+  // Forms added later (single-page apps, embedded form tools).
+  if (typeof MutationObserver === 'function') {
+    new MutationObserver((records) => {
+      try {
+        if (records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1 && (n.tagName === 'FORM' || n.querySelector?.('form'))))) fillAll();
+      } catch { /* guarded */ }
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  }
+
+  // HubSpot embedded forms: new forms announce readiness with a window event, legacy ones
+  // with a postMessage callback. Fill the hidden fields the form defines.
+  const hubspotReady = () => setTimeout(() => { try { fillAll(); } catch { /* guarded */ } }, 0);
+  window.addEventListener('hs-form-event:on-ready', hubspotReady);
+  window.addEventListener('message', (e) => {
+    if (e.data && e.data.type === 'hsFormCallback' && e.data.eventName === 'onFormReady') hubspotReady();
+  });
+
+  // Marketo Forms 2.0: hidden fields through the form object, refreshed on submit.
+  waitFor(() => window.MktoForms2 && typeof window.MktoForms2.whenReady === 'function', (Mkto) => {
+    Mkto.whenReady((form) => {
+      const add = () => { try { form.addHiddenFields(values()); } catch { /* guarded */ } };
+      add();
+      form.onSubmit(add);
+      api.on('change', add);
+    });
+  }, () => window.MktoForms2);
+
+  // Chat widgets and tag managers, only those switched on.
+  const enabled = new Set(String(o.handoff || '').split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase()));
+  const adapters = chatAdapters(names);
+  const sends = [...enabled].filter((k) => adapters[k]).map((k) => adapters[k]);
+  let timer = 0;
+  const sendAll = () => {
+    const r = api.result();
+    if (!r) return;
+    const attrs = {
+      [names.score]: Math.round(r.score),
+      [names.band]: r.band ?? '',
+      [names.reasons]: fieldValues(r, '', names)[names.reasons],
+      [names.rules_version]: r.rulesVersion,
+    };
+    for (const send of sends) send(attrs, r);
+  };
+  const schedule = () => { clearTimeout(timer); timer = setTimeout(sendAll, DEBOUNCE_MS); };
+
+  fillAll();
+  if (sends.length) schedule();
+  api.on('change', () => { fillAll(); if (sends.length) schedule(); });
+  return { fillAll, values };
+}
+
+/** Calls `use(obj)` once `ready()` holds, checking for up to WAIT_MS; else gives up quietly. */
+function waitFor(ready, use, get = ready) {
+  const start = Date.now();
+  const tick = () => {
+    try {
+      if (ready()) return use(get());
+    } catch { return; }
+    if (Date.now() - start < WAIT_MS) setTimeout(tick, 200);
+  };
+  tick();
+}
+
+/** Each adapter sends the latest attributes when its vendor is present (waiting briefly). */
+function chatAdapters(names) {
+  const latest = (send, ready) => {
+    let pending = null;
+    let waiting = false;
+    return (attrs, r) => {
+      pending = [attrs, r];
+      if (waiting) return;
+      waiting = true;
+      waitFor(ready, () => { waiting = false; try { send(...pending); } catch { /* vendor error: ignore */ } });
+    };
+  };
+  return {
+    intercom: latest((a) => window.Intercom('update', a), () => typeof window.Intercom === 'function'),
+    drift: latest((a) => window.drift.api.setUserAttributes(a), () => window.drift && window.drift.api && typeof window.drift.api.setUserAttributes === 'function'),
+    crisp: latest((a) => window.$crisp.push(['set', 'session:data', [Object.entries(a).map(([k, v]) => [k, v])]]), () => window.$crisp && typeof window.$crisp.push === 'function'),
+    hubspot: latest((a) => window._hsq.push(['identify', a]), () => window._hsq && typeof window._hsq.push === 'function'),
+    gtm: latest((a, r) => window.dataLayer.push({ event: 'leadscore_change', ...a, [`${names.prefix}action`]: r.action ?? null }), () => window.dataLayer && typeof window.dataLayer.push === 'function'),
+  };
+}
