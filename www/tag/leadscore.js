@@ -10,6 +10,7 @@
     var attr = function (n) { return s ? s.getAttribute('data-' + n) : null; };
     var base = s && s.src ? s.src.replace(/[^/?#]*([?#].*)?$/, '') : '/leadscore/';
     var config = {
+      t0: w.performance && performance.now(),
       rulesUrl: attr('rules'),
       consent: attr('consent'),
       storageKey: attr('storage-key'),
