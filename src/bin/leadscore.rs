@@ -5,6 +5,7 @@ use leadscore::json::{self, Value};
 use leadscore::{Error, Event, RuleSet};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -301,12 +302,35 @@ fn broken_pipe(e: std::io::Error) -> Result<ExitCode, String> {
     }
 }
 
+/// FNV-1a: visitor ids are short and this is a batch tool, not a hash-flooding target;
+/// SipHash cost a visible share of the run.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// One visitor's id and events.
 type Journey<'t> = (Cow<'t, str>, Vec<Event>);
 
 /// Events grouped by visitor (sorted by visitor), and the count of lines skipped.
 fn read_events<'t>(set: &RuleSet, text: &'t str, name: &str) -> (Vec<Journey<'t>>, usize) {
-    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>> = HashMap::new();
+    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>, BuildHasherDefault<Fnv>> =
+        HashMap::default();
     let mut skipped = 0;
     let stderr = std::io::stderr();
     let mut err = stderr.lock();

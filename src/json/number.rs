@@ -17,6 +17,57 @@ const MAX_DIGITS: usize = 800;
 
 /// Parses JSON number text (already checked by the JSON grammar).
 pub fn parse(text: &str) -> f64 {
+    fast(text).unwrap_or_else(|| slow(text))
+}
+
+/// Clinger's fast path without allocating: ≤ 15 significant digits and |exponent| ≤ 22
+/// make both operands exact, so one IEEE operation rounds correctly. Most numbers in
+/// events (timestamps, dwell times) are integers and land here.
+fn fast(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let (neg, mut i) = if b.first() == Some(&b'-') {
+        (true, 1)
+    } else {
+        (false, 0)
+    };
+    let (mut w, mut digits, mut frac) = (0u64, 0u32, 0i64);
+    let mut in_frac = false;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                if w != 0 || c != b'0' {
+                    digits += 1;
+                    if digits > 15 {
+                        return None;
+                    }
+                }
+                w = w * 10 + (c - b'0') as u64;
+                frac += in_frac as i64;
+            }
+            b'.' => in_frac = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    let exp = if i < b.len() {
+        parse_exp(&text[i + 1..])
+    } else {
+        0
+    };
+    let q = exp - frac;
+    let v = if w == 0 {
+        0.0
+    } else if (0..=22).contains(&q) {
+        w as f64 * POW10[q as usize]
+    } else if (-22..0).contains(&q) {
+        w as f64 / POW10[-q as usize]
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn slow(text: &str) -> f64 {
     let (neg, body) = match text.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, text),
