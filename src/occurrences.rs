@@ -65,10 +65,22 @@ pub fn completions(
     events: &[Event],
     upto: usize,
 ) -> (Vec<Chain>, Vec<Option<(f64, Chain)>>) {
+    completions_over(steps, max_span_days, events, 0..upto)
+}
+
+/// [`completions`] over the events at `order` (ascending indices); events that match no
+/// step can be left out, which changes nothing.
+pub fn completions_over(
+    steps: &[EventCond],
+    max_span_days: f64,
+    events: &[Event],
+    order: impl Iterator<Item = usize>,
+) -> (Vec<Chain>, Vec<Option<(f64, Chain)>>) {
     let k = steps.len();
     let mut open: [Option<(f64, Chain)>; MAX_STEPS] = [None; MAX_STEPS];
     let mut done = Vec::new();
-    'events: for (idx, e) in events[..upto].iter().enumerate() {
+    'events: for idx in order {
+        let e = &events[idx];
         for i in (1..k).rev() {
             let Some((start, chain)) = open[i - 1] else {
                 continue;
@@ -103,7 +115,6 @@ pub fn completions(
 /// Events with `ts ≤ now`, bucketed by type and by (type, page category) with a stable
 /// counting sort, so an event rule walks only the events that can match it, in order.
 pub struct Index {
-    upto: usize,
     pages: usize,
     by_type: Vec<u32>,
     type_at: Vec<u32>,
@@ -138,7 +149,6 @@ impl Index {
         let (by_type, type_at) = bucket(types, &|e| e.ty as usize);
         let (by_key, key_at) = bucket(types * pages, &key);
         Index {
-            upto,
             pages,
             by_type,
             type_at,
@@ -173,13 +183,39 @@ pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
         When::Sequence {
             steps,
             max_span_days,
-        } => completions(steps, *max_span_days, events, index.upto)
+        } => {
+            // Only events that can match some step, in order: the buckets of the steps.
+            let mut order: Vec<u32> = Vec::new();
+            for (i, s) in steps.iter().enumerate() {
+                let covered = steps
+                    .iter()
+                    .enumerate()
+                    .any(|(j, t)| j != i && covers(t, s));
+                if !covered {
+                    order.extend_from_slice(index.bucket(s));
+                }
+            }
+            order.sort_unstable();
+            order.dedup();
+            completions_over(
+                steps,
+                *max_span_days,
+                events,
+                order.iter().map(|&i| i as usize),
+            )
             .0
             .iter()
             .map(Chain::last)
-            .collect(),
+            .collect()
+        }
         When::Traits(_) => Vec::new(),
     }
+}
+
+/// Whether every event in `b`'s bucket is in `a`'s (same type, `a` names no page), so
+/// `b`'s bucket need not be added twice.
+fn covers(a: &EventCond, b: &EventCond) -> bool {
+    a.event == b.event && a.page.is_none() && b.page.is_some()
 }
 
 /// The counted occurrences among `candidates`: inside `withinDays`, outside the cooldown
