@@ -35,13 +35,7 @@ impl Event {
 impl RuleSet {
     /// Reads one event from JSON text; the error names the field at fault.
     pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
-        let node = json::parse(text).map_err(|e| {
-            let kind = match e.key {
-                Some(k) => ErrorKind::DuplicateKey(k),
-                None => ErrorKind::Syntax(e.message),
-            };
-            Error::new(kind, "").at(text, e.offset)
-        })?;
+        let node = json::read(text)?;
         self.event(&node)
             .map_err(|e| match node_at(&node, &e.path) {
                 Some(at) => e.at(text, at),

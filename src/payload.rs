@@ -95,8 +95,7 @@ pub fn verify(set: &RuleSet, payload: &str, now: Option<f64>) -> Result<Verdict,
             .map_err(|_| bad("base64url of something that is not text", ""))?;
         &decoded
     };
-    let node = json::parse(text)
-        .map_err(|e| Error::new(ErrorKind::Syntax(e.message), "").at(text, e.offset))?;
+    let node = json::read(text)?;
     if node.get("v").and_then(Node::as_f64) != Some(1.0) {
         return Err(bad("not a leadscore payload of a known version", "v"));
     }

@@ -169,14 +169,8 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     let events_path = f
         .get("events")
         .ok_or(format!("score needs --events\n{USAGE}"))?;
-    let now = match f.get("now") {
-        Some(s) => s
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite())
-            .ok_or(format!(
-                "--now must be milliseconds since the epoch, got {s:?}"
-            ))?,
+    let now = match now_flag(&f)? {
+        Some(n) => n,
         None => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_err(|e| e.to_string())?
@@ -233,17 +227,7 @@ fn verify(args: &[String]) -> Result<ExitCode, String> {
             None => p.to_string(),
         },
     };
-    let now = match f.get("now") {
-        Some(s) => Some(
-            s.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or(format!(
-                    "--now must be milliseconds since the epoch, got {s:?}"
-                ))?,
-        ),
-        None => None,
-    };
+    let now = now_flag(&f)?;
     let set = match load_rules(rules_path)? {
         Ok(set) => set,
         Err(errors) => {
@@ -291,6 +275,20 @@ fn verify(args: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--now MS`, when given: milliseconds since the epoch.
+fn now_flag(f: &Flags) -> Result<Option<f64>, String> {
+    f.get("now")
+        .map(|s| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or(format!(
+                    "--now must be milliseconds since the epoch, got {s:?}"
+                ))
+        })
+        .transpose()
 }
 
 /// A closed pipe ends the output quietly; any other write error is reported.
@@ -357,13 +355,7 @@ fn read_events<'t>(set: &RuleSet, text: &'t str, name: &str) -> (Vec<Journey<'t>
 
 fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
     use leadscore::ErrorKind;
-    let node = json::parse(line).map_err(|e| {
-        let kind = match e.key {
-            Some(k) => ErrorKind::DuplicateKey(k),
-            None => ErrorKind::Syntax(e.message),
-        };
-        Error::new(kind, "").at(line, e.offset)
-    })?;
+    let node = json::read(line)?;
     let visitor = match node.get("visitor").map(|v| &v.value) {
         Some(Value::Str(s)) if !s.is_empty() => s.clone(),
         Some(Value::Num(n)) if n.fract() == 0.0 => Cow::Owned(format!("{n}")),

@@ -61,6 +61,19 @@ pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
     Ok(node)
 }
 
+/// Parses `text`, turning a syntax problem into the engine's [`Error`](crate::Error)
+/// (`syntax`, or `duplicate_key`) with its line and column: how every surface reads JSON.
+pub fn read(text: &str) -> Result<Node<'_>, crate::Error> {
+    use crate::error::{Error, ErrorKind};
+    parse(text).map_err(|e| {
+        let kind = match e.key {
+            Some(k) => ErrorKind::DuplicateKey(k),
+            None => ErrorKind::Syntax(e.message),
+        };
+        Error::new(kind, "").at(text, e.offset)
+    })
+}
+
 /// 1-based line and column (in characters) of a byte offset.
 pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
     let offset = (offset as usize).min(text.len());

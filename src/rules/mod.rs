@@ -162,13 +162,7 @@ pub struct EventCond {
 impl RuleSet {
     /// Parses and validates a rules document; on failure, every problem found.
     pub fn from_text(text: &str) -> Result<RuleSet, Vec<Error>> {
-        let node = json::parse(text).map_err(|e| {
-            let kind = match e.key {
-                Some(k) => ErrorKind::DuplicateKey(k),
-                None => ErrorKind::Syntax(e.message),
-            };
-            vec![Error::new(kind, "").at(text, e.offset)]
-        })?;
+        let node = json::read(text).map_err(|e| vec![e])?;
         let mut r = Reader::new(Some(text));
         match compile(&mut r, &node) {
             Some(set) if r.errors.is_empty() => Ok(set),

@@ -96,8 +96,7 @@ impl Visitor {
     /// Reads saved state. Events the rules no longer accept are dropped and returned as
     /// problems; the rest are kept. A text that is not state at all is an error.
     pub fn from_text(set: &RuleSet, text: &str) -> Result<(Visitor, Vec<Error>), Error> {
-        let node = json::parse(text)
-            .map_err(|e| Error::new(ErrorKind::Syntax(e.message), "").at(text, e.offset))?;
+        let node = json::read(text)?;
         match node.get("v").and_then(|v| v.as_f64()) {
             Some(v) if v == STATE_VERSION as f64 => {}
             _ => {

@@ -129,10 +129,7 @@ impl Scorer {
     /// Scores a JSON array of events as of `now`. Returns `{ result, rejected }` where
     /// `rejected` lists the events that were not valid (`index` plus the problem fields).
     pub fn score(&self, events: &str, now: f64) -> Result<JsValue, JsValue> {
-        let node = json::parse(events).map_err(|e| {
-            let kind = crate::error::ErrorKind::Syntax(e.message);
-            js_error(&Error::new(kind, "").at(events, e.offset))
-        })?;
+        let node = json::read(events).map_err(|e| js_error(&e))?;
         let Value::Arr(items) = &node.value else {
             let kind = crate::error::ErrorKind::WrongType {
                 expected: "an array of events",
