@@ -184,38 +184,23 @@ pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
             steps,
             max_span_days,
         } => {
-            // Only events that can match some step, in order: the buckets of the steps.
-            let mut order: Vec<u32> = Vec::new();
-            for (i, s) in steps.iter().enumerate() {
-                let covered = steps
-                    .iter()
-                    .enumerate()
-                    .any(|(j, t)| j != i && covers(t, s));
-                if !covered {
-                    order.extend_from_slice(index.bucket(s));
+            // Only events that can match some step, in order: the union of the steps'
+            // buckets, merged by marking (no sort: it would cost the browser build ~3 KB).
+            let mut mark = vec![false; events.len()];
+            for s in steps {
+                for &i in index.bucket(s) {
+                    mark[i as usize] = true;
                 }
             }
-            order.sort_unstable();
-            order.dedup();
-            completions_over(
-                steps,
-                *max_span_days,
-                events,
-                order.iter().map(|&i| i as usize),
-            )
-            .0
-            .iter()
-            .map(Chain::last)
-            .collect()
+            let order = (0..events.len()).filter(|&i| mark[i]);
+            completions_over(steps, *max_span_days, events, order)
+                .0
+                .iter()
+                .map(Chain::last)
+                .collect()
         }
         When::Traits(_) => Vec::new(),
     }
-}
-
-/// Whether every event in `b`'s bucket is in `a`'s (same type, `a` names no page), so
-/// `b`'s bucket need not be added twice.
-fn covers(a: &EventCond, b: &EventCond) -> bool {
-    a.event == b.event && a.page.is_none() && b.page.is_some()
 }
 
 /// The counted occurrences among `candidates`: inside `withinDays`, outside the cooldown

@@ -11,6 +11,7 @@ import { launch, open, RULES_PATH, root, site, tagPage } from './helpers.mjs';
 let browser;
 let web;
 const posts = [];
+const beacons = [];
 
 // Fake vendors: each records calls exactly as the vendor's public API receives them.
 const VENDORS = `<script>
@@ -34,6 +35,13 @@ before(async () => {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end('<!doctype html><title>thanks</title><p id="ok">thanks</p>');
       });
+    },
+    '/t/beacon': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-beacon="/collect"',
+      body: '<form id="f" action="/thanks" method="post"><input type="email" name="email"><button>go</button></form>' }),
+    '/collect': (req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => { beacons.push({ type: req.headers['content-type'], body }); res.writeHead(204); res.end(); });
     },
     '/t/chat': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="intercom, drift, crisp, hubspot, gtm"', head: VENDORS }),
     '/t/forms': tagPage({
@@ -160,6 +168,32 @@ describe('hidden form fields', () => {
     await page.evaluate(() => { leadscore.identify({ seniority: 'vp' }); mkto.submitHandlers.forEach((f) => f()); });
     const last = await page.evaluate(() => mkto.hidden.at(-1));
     assert.equal(last.leadscore_score, String(Math.round(await page.evaluate(() => leadscore.result().score))));
+    await context.close();
+  });
+});
+
+describe('the optional beacon', () => {
+  it('posts the payload with sendBeacon on submit only when configured, and nothing else', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${web.url}/t/beacon`);
+    await page.fill('input[name=email]', 'kim@bigco.example');
+    beacons.length = 0;
+    await page.click('button');
+    await page.waitForURL(/thanks/);
+    for (let i = 0; i < 50 && beacons.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(beacons.length, 1);
+    assert.match(beacons[0].type, /application\/json/);
+    assert.ok(!beacons[0].body.includes('kim@'));
+    assert.equal(verify(beacons[0].body).code, 0, 'the beacon carries a verifiable payload');
+    // Without data-beacon (the demo site), a submit sends no beacon.
+    beacons.length = 0;
+    const { goto } = await import('./helpers.mjs');
+    await goto(page, `${web.url}/demo`);
+    await page.fill('#email', 'kim@bigco.example');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#ok');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(beacons.length, 0);
     await context.close();
   });
 });
