@@ -27,7 +27,7 @@ pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Owned)> {
         if e.ty != IDENTIFY {
             continue;
         }
-        for (k, v) in &e.traits {
+        for (k, v) in e.traits() {
             match out.iter_mut().find(|(n, _)| n == k) {
                 Some(slot) => slot.1 = v,
                 None => out.push((k, v)),

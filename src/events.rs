@@ -14,21 +14,38 @@ const EVENT_FIELDS: &[&str] = &[
 pub struct Event {
     /// Index into the rule set's event types.
     pub ty: u16,
+    /// Page category id of the URL; `None` when the event has no URL.
+    pub page: Option<u16>,
     /// Milliseconds since the epoch.
     pub ts: f64,
-    /// The URL and form name, kept only when a rule reads them (see `RuleSet::reads_url`).
-    pub url: Option<String>,
-    /// Page category id of `url`; `None` when the event has no URL.
-    pub page: Option<u16>,
     pub dwell_ms: f64,
-    pub form: Option<String>,
-    pub props: Vec<(String, Owned)>,
-    pub traits: Vec<(String, Owned)>,
+    /// What most events lack, boxed: a batch holds millions of events, and a 32-byte
+    /// event instead of 120 is a third of the memory traffic.
+    extra: Option<Box<Extra>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Extra {
+    /// The URL and form name, kept only when a rule reads them (see `RuleSet::reads_url`).
+    url: Option<String>,
+    form: Option<String>,
+    props: Vec<(String, Owned)>,
+    traits: Vec<(String, Owned)>,
 }
 
 impl Event {
+    pub fn url(&self) -> Option<&str> {
+        self.extra.as_ref()?.url.as_deref()
+    }
+    pub fn form(&self) -> Option<&str> {
+        self.extra.as_ref()?.form.as_deref()
+    }
     pub fn prop(&self, name: &str) -> Option<&Owned> {
-        self.props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        let props = &self.extra.as_ref()?.props;
+        props.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+    pub fn traits(&self) -> &[(String, Owned)] {
+        self.extra.as_ref().map_or(&[], |x| x.traits.as_slice())
     }
 }
 
@@ -146,15 +163,21 @@ impl RuleSet {
                 ))
             }
         };
+        let extra = (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty())
+            .then(|| {
+                Box::new(Extra {
+                    url,
+                    form,
+                    props,
+                    traits,
+                })
+            });
         Ok(Event {
             ty,
-            ts,
-            url,
             page,
+            ts,
             dwell_ms,
-            form,
-            props,
-            traits,
+            extra,
         })
     }
 }

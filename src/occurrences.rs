@@ -18,15 +18,15 @@ pub fn matches(c: &EventCond, e: &Event) -> bool {
         return false;
     }
     if let Some(g) = &c.form {
-        match &e.form {
+        match e.form() {
             Some(f) if g.matches(&lower(f)) => {}
             _ => return false,
         }
     }
     c.conds.iter().all(|cond| {
         let v = match &cond.field {
-            Field::Url => e.url.as_deref().map(Val::Str),
-            Field::Form => e.form.as_deref().map(Val::Str),
+            Field::Url => e.url().map(Val::Str),
+            Field::Form => e.form().map(Val::Str),
             Field::Page => e
                 .page
                 .and_then(|p| c.page_names.get(p as usize))

@@ -77,7 +77,7 @@ fn keep_trait_setters(ev: &[Event], upto: usize, keep: &mut [bool]) {
         .enumerate()
         .filter(|(_, e)| e.ty == IDENTIFY)
     {
-        for (k, _) in &e.traits {
+        for (k, _) in e.traits() {
             match setters.iter_mut().find(|(n, _)| n == k) {
                 Some(s) => s.1 = i,
                 None => setters.push((k, i)),
