@@ -142,6 +142,7 @@ describe('hidden form fields', () => {
       document.getElementById('later').innerHTML = '<form id="late"><input type="email" name="email"></form>';
     });
     await page.waitForSelector('#late input[name=leadscore_band]', { state: 'attached' });
+    assert.ok(!(await names('#late')).includes('leadscore_payload'), 'no payload in a GET form');
     const before = await page.inputValue('#late [name=leadscore_score]');
     await page.evaluate(() => leadscore.identify({ seniority: 'vp' }));
     await page.waitForFunction((b) => document.querySelector('#late [name=leadscore_score]').value !== b, before);

@@ -59,6 +59,9 @@ export function handoff(api, hooks, o) {
 
   const fill = (form, vals = values()) => {
     for (const [name, value] of Object.entries(vals)) {
+      // The payload (often kilobytes) rides only on POST forms: in a GET form's URL it
+      // would break servers' URL limits.
+      if (name === names.payload && form.method !== 'post') continue;
       // Update fields of that name (a HubSpot or hand-written hidden field), or add one.
       const existing = [...form.elements].filter((el) => el.name === name);
       if (existing.length === 0) {
