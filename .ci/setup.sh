@@ -17,7 +17,13 @@ have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$want" != "$have" ]; then
   echo "setup: installing wasm-bindgen-cli $want (found: ${have:-none}); this takes a few minutes"
   # Not --locked: a crate pinned in its lock file is missing from the registry here.
-  cargo install wasm-bindgen-cli --version "$want"
+  # --force: cargo's install records may list it although the binary is gone.
+  cargo install wasm-bindgen-cli --version "$want" --force
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$want" != "$have" ]; then
+    echo "setup: wasm-bindgen $want is still not on PATH (found: ${have:-none}); is ~/.cargo/bin on PATH?" >&2
+    exit 1
+  fi
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] \
