@@ -31,7 +31,9 @@ pub enum Glob {
     Under(String),
     /// `prefix*` in text flavour (e.g. `demo*`).
     Prefix(String),
-    General(Vec<Tok>, Flavor),
+    /// Tokens, flavour, and for a path pattern ending in `/**` the same pattern without
+    /// that ending (`/x/**` also matches `/x`), prepared once.
+    General(Vec<Tok>, Flavor, Option<Vec<Tok>>),
 }
 
 impl Glob {
@@ -90,7 +92,22 @@ impl Glob {
                 Glob::Under(l[..l.len() - 1].to_string())
             }
             [Tok::Lit(l), Tok::Any] if flavor == Flavor::Text => Glob::Prefix(l.clone()),
-            _ => Glob::General(toks, flavor),
+            _ => {
+                let short = match toks.as_slice() {
+                    [.., Tok::Lit(l), Tok::Any] if flavor == Flavor::Path && l.ends_with('/') => {
+                        let mut short = toks[..toks.len() - 1].to_vec();
+                        if let Some(Tok::Lit(last)) = short.last_mut() {
+                            last.pop();
+                            if last.is_empty() {
+                                short.pop();
+                            }
+                        }
+                        Some(short)
+                    }
+                    _ => None,
+                };
+                Glob::General(toks, flavor, short)
+            }
         })
     }
 
@@ -102,23 +119,8 @@ impl Glob {
                 s.starts_with(l.as_str()) && (s.len() == l.len() || s.as_bytes()[l.len()] == b'/')
             }
             Glob::Prefix(l) => s.starts_with(l.as_str()),
-            Glob::General(toks, flavor) => {
-                // `/x/**` also matches `/x`: try the pattern without its trailing `/**`.
-                if let [.., Tok::Lit(l), Tok::Any] = toks.as_slice() {
-                    if *flavor == Flavor::Path && l.ends_with('/') {
-                        let mut short = toks[..toks.len() - 1].to_vec();
-                        if let Some(Tok::Lit(last)) = short.last_mut() {
-                            last.pop();
-                            if last.is_empty() {
-                                short.pop();
-                            }
-                        }
-                        if dp_match(&short, s) {
-                            return true;
-                        }
-                    }
-                }
-                dp_match(toks, s)
+            Glob::General(toks, _, short) => {
+                short.as_ref().is_some_and(|t| dp_match(t, s)) || dp_match(toks, s)
             }
         }
     }

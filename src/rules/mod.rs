@@ -159,7 +159,31 @@ pub struct EventCond {
     pub page_names: Vec<String>,
 }
 
+impl Rule {
+    /// The event conditions the rule reads: its `when`, or each step of its sequence.
+    pub fn event_conds(&self) -> &[EventCond] {
+        match &self.when {
+            When::Event(c) => core::slice::from_ref(c),
+            When::Sequence { steps, .. } => steps,
+            When::Traits(_) => &[],
+        }
+    }
+}
+
 impl RuleSet {
+    /// The distinct `minDwellSeconds` of all rules, in ms, ascending: the moments at which a
+    /// page view's growing dwell can change a score.
+    pub fn dwell_marks(&self) -> Vec<f64> {
+        let mut marks: Vec<f64> = Vec::new();
+        for c in self.rules.iter().flat_map(Rule::event_conds) {
+            if c.min_dwell_ms > 0.0 && !marks.contains(&c.min_dwell_ms) {
+                marks.push(c.min_dwell_ms);
+            }
+        }
+        insertion_sort_by(&mut marks, |a, b| a < b);
+        marks
+    }
+
     /// Parses and validates a rules document; on failure, every problem found.
     pub fn from_text(text: &str) -> Result<RuleSet, Vec<Error>> {
         let node = json::read(text).map_err(|e| vec![e])?;
@@ -390,12 +414,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     }
 
     set.bands = bands(r, doc);
-    let conds = set.rules.iter().flat_map(|rule| match &rule.when {
-        When::Event(c) => core::slice::from_ref(c),
-        When::Sequence { steps, .. } => steps.as_slice(),
-        When::Traits(_) => &[],
-    });
-    for c in conds {
+    for c in set.rules.iter().flat_map(Rule::event_conds) {
         set.reads_form |= c.form.is_some();
         for cond in &c.conds {
             set.reads_url |= cond.field == crate::conditions::Field::Url;
@@ -455,15 +474,20 @@ fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
             action,
         });
     }
-    // Greatest min first, the catch-all last. An insertion sort: a handful of bands, and
-    // the library sort would add kilobytes to the browser build.
+    // Greatest min first, the catch-all last.
     let key = |b: &Band| b.min.unwrap_or(f64::NEG_INFINITY);
-    for i in 1..out.len() {
+    insertion_sort_by(&mut out, |a, b| key(a) > key(b));
+    out
+}
+
+/// A stable insertion sort (`before(a, b)`: a goes first). The lists are a handful of
+/// items, and the library sort would add kilobytes to the browser build.
+fn insertion_sort_by<T>(v: &mut [T], before: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
         let mut j = i;
-        while j > 0 && key(&out[j - 1]) < key(&out[j]) {
-            out.swap(j - 1, j);
+        while j > 0 && before(&v[j], &v[j - 1]) {
+            v.swap(j - 1, j);
             j -= 1;
         }
     }
-    out
 }

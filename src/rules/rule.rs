@@ -194,11 +194,7 @@ pub(super) fn rule(
     if let Some(When::Traits(_)) = when {
         for key in ["maxCount", "cooldownMinutes", "withinDays", "halfLifeDays"] {
             if let Some(n) = obj.get(key) {
-                r.fail(
-                    ErrorKind::NotForTraits(key_name(key)),
-                    &join(path, key),
-                    Some(n),
-                );
+                r.fail(ErrorKind::NotForTraits(key), &join(path, key), Some(n));
             }
         }
     }
@@ -213,13 +209,6 @@ pub(super) fn rule(
         disqualify: disqualify?,
         when: when?,
     })
-}
-
-fn key_name(key: &str) -> &'static str {
-    ["maxCount", "cooldownMinutes", "withinDays", "halfLifeDays"]
-        .into_iter()
-        .find(|k| *k == key)
-        .unwrap_or("field")
 }
 
 fn when(r: &mut Reader, set: &RuleSet, w: &Node, path: &str) -> Option<When> {

@@ -201,7 +201,7 @@ fn escalate(rule: &Rule, want: &Signature, ev: &[Event], upto: usize, now: f64, 
             // Cut at a completion (its walk state is empty there) before every kept step
             // event, and keep every step event after it: the walk from there is the same.
             let (done, _) = completions(steps, *max_span_days, ev, upto);
-            let is_step = |e: &Event| steps.iter().any(|s| matches(s, e));
+            let is_step = |e: &Event| relevant(rule, e);
             let first_kept = (0..upto)
                 .find(|&i| keep[i] && is_step(&ev[i]))
                 .unwrap_or(upto);
@@ -219,10 +219,7 @@ fn escalate(rule: &Rule, want: &Signature, ev: &[Event], upto: usize, now: f64, 
     }
 }
 
+/// Whether `e` matches the rule's event condition or one of its sequence steps.
 fn relevant(rule: &Rule, e: &Event) -> bool {
-    match &rule.when {
-        When::Event(c) => matches(c, e),
-        When::Sequence { steps, .. } => steps.iter().any(|s| matches(s, e)),
-        When::Traits(_) => false,
-    }
+    rule.event_conds().iter().any(|c| matches(c, e))
 }

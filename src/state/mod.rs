@@ -78,19 +78,29 @@ impl Visitor {
 
     /// `{"v":1,"events":[…]}` with each event's text as it was recorded.
     pub fn to_text(&self) -> String {
-        let mut out =
-            String::with_capacity(16 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
-        out.push_str("{\"v\":1,\"events\":[");
-        let mut first = true;
-        for r in self.raw.iter().filter(|r| !r.is_empty()) {
-            if !first {
+        let mut out = String::from("{\"v\":1,\"events\":");
+        self.write_events(&mut out);
+        out.push('}');
+        out
+    }
+
+    /// The stored events as a JSON array, each as recorded.
+    pub fn events_text(&self) -> String {
+        let mut out = String::new();
+        self.write_events(&mut out);
+        out
+    }
+
+    fn write_events(&self, out: &mut String) {
+        out.reserve(2 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
+        out.push('[');
+        for (i, r) in self.raw.iter().filter(|r| !r.is_empty()).enumerate() {
+            if i > 0 {
                 out.push(',');
             }
-            first = false;
             out.push_str(r);
         }
-        out.push_str("]}");
-        out
+        out.push(']');
     }
 
     /// Reads saved state. Events the rules no longer accept are dropped and returned as
@@ -184,11 +194,5 @@ impl Visitor {
     pub fn clear(&mut self) {
         self.events.clear();
         self.raw.clear();
-    }
-
-    /// The stored events as a JSON array, each as recorded.
-    pub fn events_text(&self) -> String {
-        let t = self.to_text();
-        t["{\"v\":1,\"events\":".len()..t.len() - 1].to_string()
     }
 }

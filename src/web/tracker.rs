@@ -136,32 +136,26 @@ impl Tracker {
         crate::traits::email_type(email, &self.set.competitor_domains).map(str::to_string)
     }
 
-    /// The distinct `minDwellSeconds` of the rules, in ms, ascending: the moments a page
-    /// view's dwell should be re-read while the page stays visible.
+    /// The rules' `minDwellSeconds` in ms, ascending: when to re-read a visible page's dwell.
     #[wasm_bindgen(js_name = dwellMarks)]
     pub fn dwell_marks(&self) -> Array {
-        let mut marks: Vec<f64> = Vec::new();
-        for rule in &self.set.rules {
-            let conds = match &rule.when {
-                crate::rules::When::Event(c) => core::slice::from_ref(c),
-                crate::rules::When::Sequence { steps, .. } => steps.as_slice(),
-                crate::rules::When::Traits(_) => &[],
-            };
-            for c in conds.iter().filter(|c| c.min_dwell_ms > 0.0) {
-                if !marks.contains(&c.min_dwell_ms) {
-                    marks.push(c.min_dwell_ms);
-                }
+        self.set
+            .dwell_marks()
+            .into_iter()
+            .map(JsValue::from_f64)
+            .collect()
+    }
+
+    /// Adds email domains (comma or space separated) that make `email_type` = competitor,
+    /// beside the rules' `competitorDomains`: the tag's `data-competitors`.
+    #[wasm_bindgen(js_name = addCompetitors)]
+    pub fn add_competitors(&mut self, list: &str) {
+        for d in list.split([',', ' ', '\n', '\t']).filter(|d| !d.is_empty()) {
+            let d = d.to_ascii_lowercase();
+            if !self.set.competitor_domains.contains(&d) {
+                self.set.competitor_domains.push(d);
             }
         }
-        // Insertion sort: a few values, and the library sort would add kilobytes here.
-        for i in 1..marks.len() {
-            let mut j = i;
-            while j > 0 && marks[j - 1] > marks[j] {
-                marks.swap(j - 1, j);
-                j -= 1;
-            }
-        }
-        marks.into_iter().map(JsValue::from_f64).collect()
     }
 
     #[wasm_bindgen(getter)]

@@ -93,7 +93,7 @@ function createApi(rulesText, o) {
   const gpc = navigator.globalPrivacyControl === true;
   const persist = flag === 'granted' || (flag !== 'denied' && !gpc && o.consent !== 'required');
   const tracker = new Tracker(rulesText, key, persist, Date.now());
-  const competitors = String(o.competitors || '').split(/[\s,]+/).filter(Boolean).map((d) => d.toLowerCase());
+  if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
   let lastKey = null;
@@ -148,11 +148,7 @@ function createApi(rulesText, o) {
   };
 
   const isObject = (x) => x != null && typeof x === 'object' && !Array.isArray(x);
-  const emailType = (email) => {
-    const domain = String(email).split('@').pop().trim().toLowerCase();
-    if (competitors.some((d) => domain === d || domain.endsWith(`.${d}`))) return 'competitor';
-    return tracker.emailType(String(email));
-  };
+  const emailType = (email) => tracker.emailType(String(email));
 
   const api = {
     /** The contract's result as of now (or of the time `at`, in ms), or null when

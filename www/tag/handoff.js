@@ -82,9 +82,12 @@ export function handoff(api, hooks, o) {
       }
     }
   };
+  // Runs on every change: build the values (and the payload) only when a form wants them.
   const fillAll = () => {
+    const forms = [...document.forms].filter(wanted);
+    if (!forms.length) return;
     const vals = values();
-    for (const form of document.forms) if (wanted(form)) fill(form, vals);
+    for (const form of forms) fill(form, vals);
   };
 
   // As of the click: capture phase, before the page's own submit handlers and the post.
