@@ -24,6 +24,7 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{\n  "version": "x",\n  "categories": {"intent": {}},\n  "rules": [\n    {"id": "p", "category": "intent", "points": 5, "when": {"event": "page_view", "page": "prcing"}}\n  ],\n  "bands": [{"name": "all"}]\n}');
     },
+    '/t/rivals': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-competitors="rival.example, other-rival.example"' }),
     '/t/queue': tagPage({ head: `<script>window.leadscore = window.leadscore || [];
       leadscore.push(['identify', { seniority: 'vp', email: 'ceo@bigco.example' }]);
       leadscore.push(['track', 'webinar_attended', { webinar_id: 'live-demo-7' }]);</script>` }),
@@ -208,6 +209,17 @@ describe('the JavaScript API', () => {
     });
     assert.equal(seen.filter(([k]) => k === 'fn').length, 1);
     assert.equal(seen.filter(([k]) => k === 'event').length, 2);
+    await context.close();
+  });
+
+  it('classifies data-competitors domains as competitor, in the core', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${web.url}/t/rivals`);
+    await page.evaluate(() => leadscore.identify({ email: 'pat@eu.Rival.example' }));
+    const { result, events } = await snapshot(page);
+    assert.deepEqual(events.find((e) => e.type === 'identify').traits, { email_type: 'competitor' });
+    assert.equal(result.disqualified, true);
+    assert.equal(result.band, 'disqualified');
     await context.close();
   });
 
