@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --all-targets -- -D warnings
+# The two wasm builds (site tag: no_std; playground: std + Scorer) have their own code paths.
+cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --target wasm32-unknown-unknown --features playground --target-dir target/wasm-playground -- -D warnings
 cargo test
 node www/build.mjs
 shopt -s nullglob

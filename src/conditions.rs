@@ -1,6 +1,8 @@
 //! `COND`s: `{ field, op, value }`, compiled when the rules load and evaluated against an
 //! event's fields or the visitor's traits, with the contract's typing rules.
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorKind};
 use crate::json::{Node, Owned, Value};
 use crate::pages::{lower, Flavor, Glob};
@@ -128,7 +130,7 @@ pub fn compile(
     event_props: Option<(&str, &[String])>,
 ) -> Option<Cond> {
     let obj = r.object(node, path, COND_FIELDS)?;
-    let field_path = format!("{path}.field");
+    let field_path = [path, ".field"].concat();
     let name = r.req_str(obj, "field", path)?;
     let field = match event_props {
         None => Field::Trait(name.to_string()),
@@ -161,7 +163,7 @@ pub fn compile(
         },
     };
     let op_name = r.req_str(obj, "op", path)?;
-    let value_path = format!("{path}.value");
+    let value_path = [path, ".value"].concat();
     let Some(value) = obj.get("value") else {
         r.push(
             Error::new(ErrorKind::MissingField("value"), path),
@@ -225,7 +227,7 @@ pub fn compile(
         other => {
             r.fail(
                 ErrorKind::UnknownOp(other.to_string()),
-                &format!("{path}.op"),
+                &[path, ".op"].concat(),
                 obj.get("op"),
             );
             return None;

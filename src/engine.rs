@@ -1,6 +1,8 @@
 //! Scoring: events and `now` in, an explained [`Outcome`] out. Pure: the same rules, events
 //! and `now` give the same bits on every platform.
 
+use crate::prelude::*;
+
 use crate::conditions::{Field, Val};
 use crate::decay;
 use crate::events::Event;

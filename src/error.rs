@@ -4,6 +4,8 @@
 //! Every surface (CLI lines, JS `Error` objects, playground markers) is made from this,
 //! so codes and paths are the same everywhere. Tests match on `code()`, never on wording.
 
+use crate::prelude::*;
+
 use core::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +99,7 @@ impl Error {
     }
 
     pub fn message(&self) -> String {
-        self.kind.to_string()
+        self.kind.message()
     }
 
     /// Fills line and column from the byte offset of the offending value in `text`.
@@ -109,51 +111,74 @@ impl Error {
     }
 }
 
+impl ErrorKind {
+    /// The human text. Built by concatenation rather than `format!`, which would bring
+    /// the formatting machinery into the site tag's wasm for a handful of strings.
+    pub fn message(&self) -> String {
+        use ErrorKind::*;
+        let parts: &[&str] = match self {
+            Syntax(m) => &["invalid JSON: ", m],
+            DuplicateKey(k) => &["duplicate key \"", k, "\""],
+            WrongType { expected, found } => &["expected ", expected, ", found ", found],
+            MissingField(name) => &["missing required field \"", name, "\""],
+            UnknownField { field, allowed } => match closest(field, allowed) {
+                Some(close) => &[
+                    "unknown field \"",
+                    field,
+                    "\" (did you mean \"",
+                    close,
+                    "\"?)",
+                ],
+                None => &["unknown field \"", field, "\""],
+            },
+            InvalidValue(m) => &[m],
+            DuplicateRuleId(id) => &["duplicate rule id \"", id, "\""],
+            UnknownCategory(c) => &[
+                "unknown category \"",
+                c,
+                "\" (declare it in \"categories\")",
+            ],
+            UnknownPageCategory(c) => &["unknown page category \"", c, "\""],
+            UnknownEvent(t) => &[
+                "unknown event type \"",
+                t,
+                "\" (declare it in the rules' \"events\")",
+            ],
+            UnknownProp { event, prop } => &[
+                "prop \"",
+                prop,
+                "\" is not declared for event \"",
+                event,
+                "\"",
+            ],
+            NotForTraits(field) => &["\"", field, "\" does not apply to a traits rule"],
+            AmbiguousWhen => {
+                &["\"when\" needs exactly one of \"event\", \"sequence\" or \"traits\""]
+            }
+            SequenceTooShort => &["a sequence needs at least two steps"],
+            BadGlob(m) => &["bad pattern: ", m],
+            UnknownOp(op) => &[
+                "unknown operator \"",
+                op,
+                "\" (eq, ne, in, notIn, gt, gte, lt, lte, contains, matches, exists)",
+            ],
+            UnknownConditionField(name) => &[
+                "unknown event field \"",
+                name,
+                "\" (use url, form, page or props.NAME)",
+            ],
+            DuplicateBandMin => &["another band has the same min"],
+            DuplicateBandName(n) => &["duplicate band name \"", n, "\""],
+            SecondCatchAllBand => &["only one band may omit \"min\""],
+            EmptyList(what) => &[what, " must not be empty"],
+        };
+        parts.concat()
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use ErrorKind::*;
-        match self {
-            Syntax(m) => write!(f, "invalid JSON: {m}"),
-            DuplicateKey(k) => write!(f, "duplicate key \"{k}\""),
-            WrongType { expected, found } => write!(f, "expected {expected}, found {found}"),
-            MissingField(name) => write!(f, "missing required field \"{name}\""),
-            UnknownField { field, allowed } => {
-                write!(f, "unknown field \"{field}\"")?;
-                if let Some(close) = closest(field, allowed) {
-                    write!(f, " (did you mean \"{close}\"?)")?;
-                }
-                Ok(())
-            }
-            InvalidValue(m) => f.write_str(m),
-            DuplicateRuleId(id) => write!(f, "duplicate rule id \"{id}\""),
-            UnknownCategory(c) => write!(f, "unknown category \"{c}\" (declare it in \"categories\")"),
-            UnknownPageCategory(c) => write!(f, "unknown page category \"{c}\""),
-            UnknownEvent(t) => write!(
-                f,
-                "unknown event type \"{t}\" (declare it in the rules' \"events\")"
-            ),
-            UnknownProp { event, prop } => {
-                write!(f, "prop \"{prop}\" is not declared for event \"{event}\"")
-            }
-            NotForTraits(field) => write!(f, "\"{field}\" does not apply to a traits rule"),
-            AmbiguousWhen => f.write_str(
-                "\"when\" needs exactly one of \"event\", \"sequence\" or \"traits\"",
-            ),
-            SequenceTooShort => f.write_str("a sequence needs at least two steps"),
-            BadGlob(m) => write!(f, "bad pattern: {m}"),
-            UnknownOp(op) => write!(
-                f,
-                "unknown operator \"{op}\" (eq, ne, in, notIn, gt, gte, lt, lte, contains, matches, exists)"
-            ),
-            UnknownConditionField(name) => write!(
-                f,
-                "unknown event field \"{name}\" (use url, form, page or props.NAME)"
-            ),
-            DuplicateBandMin => f.write_str("another band has the same min"),
-            DuplicateBandName(n) => write!(f, "duplicate band name \"{n}\""),
-            SecondCatchAllBand => f.write_str("only one band may omit \"min\""),
-            EmptyList(what) => write!(f, "{what} must not be empty"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -173,7 +198,30 @@ impl fmt::Display for Error {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for Error {}
+
+/// `path[i]`. JSON paths are built by hand rather than with `format!`, for the reason
+/// given on [`ErrorKind::message`].
+pub fn at_index(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = i;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(path.len() + 2 + digits.len() - at);
+    s.push_str(path);
+    s.push('[');
+    s.extend(digits[at..].iter().map(|&d| d as char));
+    s.push(']');
+    s
+}
 
 /// A suggestion for a misspelt key: the allowed name within two edits, if any.
 fn closest<'a>(word: &str, allowed: &[&'a str]) -> Option<&'a str> {

@@ -2,6 +2,8 @@
 //! (undeclared types and props are rejected with a reason and never reach a score), with
 //! each event's page category worked out once, when it is read.
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
 use crate::rules::{join, RuleSet, IDENTIFY};

@@ -1,6 +1,8 @@
 //! The result of scoring (contract §3) and how it explains itself: every rule that counted,
 //! how often, and the points it gave before its category's clamp.
 
+use crate::prelude::*;
+
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,21 @@
 //! rules marketing writes. This crate is the platform-free engine: `now` and events are
 //! arguments, nothing here reads a clock, touches storage or knows about the browser.
 //! The browser binding lives in `web` (wasm32 only); the CLI in `src/bin`.
+//!
+//! The site tag's wasm is built without `std` (the playground's, with the `playground`
+//! feature, has it): `std` brings its panic and formatting machinery into every page's
+//! download, and the engine needs nothing from it but `alloc`.
+#![cfg_attr(all(target_arch = "wasm32", not(feature = "playground")), no_std)]
+
+extern crate alloc;
+
+/// What `std`'s prelude would bring, from `alloc`, so the engine reads the same either way.
+pub(crate) mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
 
 pub mod conditions;
 pub mod decay;

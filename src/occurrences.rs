@@ -4,6 +4,8 @@
 //! Every function takes events sorted by `ts` (log order on ties) and works on indices into
 //! that slice, so the state's compaction can reuse exactly the walks the score uses.
 
+use crate::prelude::*;
+
 use crate::conditions::{Field, Val};
 use crate::events::Event;
 use crate::pages::lower;

@@ -1,7 +1,9 @@
 //! URL → page category: the path taken from a URL, and the case-insensitive globs of the
 //! contract, compiled once when the rules load.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+
+use alloc::borrow::Cow;
 
 /// Longest URL path we look at; a hostile megabyte-long URL is cut, not scanned.
 pub const MAX_PATH: usize = 2048;

@@ -8,6 +8,8 @@
 //! the other checks (valid events, nothing after the submit). The re-computed result is the
 //! authoritative one either way.
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorKind};
 use crate::explain::Outcome;
 use crate::json::{self, Node, Value};

@@ -3,6 +3,8 @@
 //! with a sentence of documentation per field. `leadscore schema` prints it; the build
 //! ships it as `rules.schema.json` beside the tag and in the npm package.
 
+use crate::prelude::*;
+
 use crate::json::write_str;
 
 /// One property: name, JSON Schema body (without `description`), documentation.

@@ -1,6 +1,8 @@
 //! What the browser may learn about a visitor without keeping personal data: the kind of
 //! email address typed (`free`, `competitor`, `corporate`), never the address itself.
 
+use crate::prelude::*;
+
 /// Free mailbox providers. Lower-case; matched on the whole domain or as a parent domain.
 pub const FREE_MAIL_DOMAINS: &[&str] = &[
     "gmail.com",

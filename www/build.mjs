@@ -13,16 +13,14 @@ const out = join(root, 'target/site');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
 
 export function build({ playground = true } = {}) {
-  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm']);
-  const wasm = join(root, 'target/wasm32-unknown-unknown/wasm/leadscore.wasm');
   const pkg = join(out, 'leadscore');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(pkg, { recursive: true });
-  run('wasm-bindgen', ['--target', 'web', '--out-name', 'leadscore_core', '--out-dir', pkg, wasm]);
-  const bg = join(pkg, 'leadscore_core_bg.wasm');
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
-    '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-    bg, '-o', bg]);
+  // The site tag's core: no std, no formatting, results as numbers (src/web).
+  wasm({ name: 'leadscore_core', pkg });
+  // The playground's: the same engine plus the Scorer export, std and panic messages. Its
+  // own target dir, so switching features does not rebuild the other each time.
+  if (playground) wasm({ name: 'leadscore_playground', pkg, features: 'playground', targetDir: 'target/wasm-playground' });
 
   // The demo site, then the tag beside the wasm: the loader as written, the API with its
   // collectors and the wasm glue as one minified module (one request, a smaller gzip).
@@ -47,6 +45,17 @@ export function build({ playground = true } = {}) {
   writeFileSync(join(pkg, 'rules.schema.json'), execFileSync(join(root, 'target/release/leadscore'), ['schema'], { encoding: 'utf8' }));
   packNpm(pkg);
   return sizes(pkg);
+}
+
+function wasm({ name, pkg, features, targetDir = 'target' }) {
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir,
+    ...(features ? ['--features', features] : [])]);
+  const input = join(root, targetDir, 'wasm32-unknown-unknown/wasm/leadscore.wasm');
+  run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
+  const bg = join(pkg, `${name}_bg.wasm`);
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
+    '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+    bg, '-o', bg]);
 }
 
 // The npm package: the ES module API for sites that bundle their JavaScript.

@@ -4,8 +4,10 @@
 //! can name its line and column, duplicate keys can be refused, hostile nesting is bounded,
 //! and the browser build carries no general-purpose JSON machinery.
 
+use crate::prelude::*;
+
 /// A parsed value and the byte offset where it starts in the source text.
-use std::borrow::Cow;
+use alloc::borrow::Cow;
 
 mod number;
 

@@ -6,6 +6,8 @@
 //! approximation and is corrected by comparing, exactly in big integers, the decimal value
 //! with the halfway points between neighbouring doubles.
 
+use crate::prelude::*;
+
 /// Exact powers of ten representable as f64.
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,

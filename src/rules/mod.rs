@@ -2,8 +2,10 @@
 //! and column), and compiling it into an immutable [`RuleSet`] whose globs and lookups are
 //! prepared once, so scoring never re-reads the document.
 
+use crate::prelude::*;
+
 use crate::conditions::Cond;
-use crate::error::{Error, ErrorKind};
+use crate::error::{at_index, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
 
@@ -240,7 +242,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             }
         };
         for (i, p) in items.iter().enumerate() {
-            let path = format!("pages[{i}]");
+            let path = at_index("pages", i);
             let Some(p) = r.object(p, &path, PAGE_FIELDS) else {
                 continue;
             };
@@ -265,7 +267,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 .iter()
                 .enumerate()
             {
-                let gpath = format!("{mpath}[{j}]");
+                let gpath = at_index(&mpath, j);
                 let Some(s) = r.any_str(g, &gpath) else {
                     continue;
                 };
@@ -300,7 +302,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         .collect();
     if let Some(evs) = doc.get("events") {
         for (name, decl) in r.fields(evs, "events") {
-            let path = format!("events.{name}");
+            let path = join("events", name);
             let Some(decl) = r.object(decl, &path, EVENT_DECL_FIELDS) else {
                 continue;
             };
@@ -310,7 +312,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 match &list.value {
                     Value::Arr(items) => {
                         for (j, p) in items.iter().enumerate() {
-                            if let Some(s) = r.str_of(p, &format!("{ppath}[{j}]")) {
+                            if let Some(s) = r.str_of(p, &at_index(&ppath, j)) {
                                 props.push(s.to_string());
                             }
                         }
@@ -335,7 +337,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 r.fail(ErrorKind::EmptyList("categories"), "categories", Some(cats));
             }
             for (name, c) in fields {
-                let path = format!("categories.{name}");
+                let path = join("categories", name);
                 let Some(c) = r.object(c, &path, CATEGORY_FIELDS) else {
                     continue;
                 };
@@ -368,7 +370,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             .unwrap_or(&[])
             .iter()
             .enumerate()
-            .filter_map(|(i, d)| r.str_of(d, &format!("competitorDomains[{i}]")))
+            .filter_map(|(i, d)| r.str_of(d, &at_index("competitorDomains", i)))
             .map(|d| d.to_ascii_lowercase())
             .collect(),
     };
@@ -397,7 +399,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 }
             };
             for (i, node) in items.iter().enumerate() {
-                let path = format!("rules[{i}]");
+                let path = at_index("rules", i);
                 if let Some(rule) = rule::rule(r, &set, node, &path, half_life) {
                     if set.rules.iter().any(|x| x.id == rule.id) {
                         let idp = join(&path, "id");
@@ -436,7 +438,7 @@ fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
         .iter()
         .enumerate()
     {
-        let path = format!("bands[{i}]");
+        let path = at_index("bands", i);
         let Some(b) = r.object(b, &path, BAND_FIELDS) else {
             continue;
         };

@@ -1,6 +1,8 @@
 //! Reading a JSON document while collecting every problem, each with its path and, when
 //! the document came from text, its line and column.
 
+use crate::prelude::*;
+
 use crate::error::{Error, ErrorKind};
 use crate::json::{Node, Value};
 
@@ -146,7 +148,7 @@ impl<'t> Reader<'t> {
         &mut self,
         n: &'n Node<'j>,
         path: &str,
-    ) -> &'n [(std::borrow::Cow<'j, str>, Node<'j>)] {
+    ) -> &'n [(alloc::borrow::Cow<'j, str>, Node<'j>)] {
         match &n.value {
             Value::Obj(f) => f,
             _ => {
@@ -161,6 +163,6 @@ pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_string()
     } else {
-        format!("{path}.{key}")
+        [path, ".", key].concat()
     }
 }

@@ -1,6 +1,8 @@
 //! One scoring rule: its fields, its `when` (event, sequence or traits), and the checks
 //! that tie it to the rest of the document (categories, page categories, tracking plan).
 
+use crate::prelude::*;
+
 use super::*;
 use crate::conditions;
 
@@ -79,7 +81,7 @@ pub(crate) fn event_cond(
             .iter()
             .enumerate()
         {
-            match conditions::compile(r, c, &format!("{wpath}[{i}]"), Some((name, props))) {
+            match conditions::compile(r, c, &at_index(&wpath, i), Some((name, props))) {
                 Some(c) => conds.push(c),
                 None => ok = false,
             }
@@ -153,7 +155,7 @@ pub(super) fn rule(
             None
         }
     };
-    let int_ge1 = |x: f64| x >= 1.0 && x.fract() == 0.0 && x <= u32::MAX as f64;
+    let int_ge1 = |x: f64| x >= 1.0 && x <= u32::MAX as f64 && x == (x as u32) as f64;
     let max_count = r.num(
         obj,
         "maxCount",
@@ -242,7 +244,7 @@ fn when(r: &mut Reader, set: &RuleSet, w: &Node, path: &str) -> Option<When> {
             let mut steps = Vec::new();
             let mut ok = (2..=MAX_STEPS).contains(&steps_nodes.len());
             for (i, s) in steps_nodes.iter().enumerate() {
-                match event_cond(r, set, s, &format!("{spath}[{i}]"), EVENT_COND_FIELDS) {
+                match event_cond(r, set, s, &at_index(&spath, i), EVENT_COND_FIELDS) {
                     Some(c) => steps.push(c),
                     None => ok = false,
                 }
@@ -276,7 +278,7 @@ fn when(r: &mut Reader, set: &RuleSet, w: &Node, path: &str) -> Option<When> {
             let mut conds = Vec::new();
             let mut ok = true;
             for (i, c) in list.iter().enumerate() {
-                match conditions::compile(r, c, &format!("{tpath}[{i}]"), None) {
+                match conditions::compile(r, c, &at_index(&tpath, i), None) {
                     Some(c) => conds.push(c),
                     None => ok = false,
                 }

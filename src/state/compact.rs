@@ -8,6 +8,8 @@
 //! all agree. Keeping more never breaks agreement for good, and at worst a rule keeps all
 //! its relevant events, so this ends, and ends exact.
 
+use crate::prelude::*;
+
 use super::UNCAPPED_KEEP;
 use crate::events::Event;
 use crate::occurrences::{candidates, completions, counted, matches, Index};

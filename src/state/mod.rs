@@ -8,7 +8,9 @@
 //! `withinDays` the [`UNCAPPED_KEEP`] most recent counted occurrences are kept, and no
 //! visitor keeps more than [`MAX_EVENTS`] events.
 
-use crate::error::{Error, ErrorKind};
+use crate::prelude::*;
+
+use crate::error::{at_index, Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
@@ -124,7 +126,7 @@ impl Visitor {
             match set.event(item) {
                 Ok(e) => v.push(e, Some(text[item.at as usize..item.end as usize].into())),
                 Err(mut e) => {
-                    e.path = format!("events[{i}].{}", e.path);
+                    e.path = [&at_index("events", i), ".", &e.path].concat();
                     dropped.push(e.at(text, item.at));
                 }
             }

@@ -3,11 +3,13 @@
 //! out. State persists in `localStorage` under one versioned key, merged with whatever
 //! another tab wrote, and degrades to memory when storage is missing, broken or full.
 
-use super::{js_errors, js_problem, to_js};
+use crate::prelude::*;
+
+use super::{js_error, js_problem};
+use crate::explain::Outcome;
+use crate::json::write_str;
 use crate::rules::RuleSet;
 use crate::state::Visitor;
-use gloo_storage::Storage as _;
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 /// Compact again after this many new events; amortises the pruning walk.
@@ -28,11 +30,10 @@ pub struct Tracker {
     behind: bool,
 }
 
-/// `localStorage`, if this page may use it. Probed through web-sys, which reports a
-/// SecurityError as a value: gloo's `raw()` would throw into the page instead.
+/// `localStorage`, if this page may use it: web-sys reports a SecurityError (storage
+/// disabled, sandboxed frames) as a value rather than throwing into the page.
 fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()?;
-    Some(gloo_storage::LocalStorage::raw())
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 #[wasm_bindgen]
@@ -41,7 +42,7 @@ impl Tracker {
     /// invalid) and, when `persist`, restores the state stored under `key`.
     #[wasm_bindgen(constructor)]
     pub fn new(rules: &str, key: &str, persist: bool, now: f64) -> Result<Tracker, JsValue> {
-        let set = RuleSet::from_text(rules).map_err(|e| js_errors(&e))?;
+        let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),
@@ -72,9 +73,51 @@ impl Tracker {
         self.apply(event, now, true)
     }
 
-    /// The contract's result as of `now`.
-    pub fn result(&self, now: f64) -> JsValue {
-        to_js(&self.visitor.score(&self.set, now))
+    /// The contract's result as of `now`, as numbers that www/tag/api.js (`decode`) turns
+    /// into the result object with the names from [`Tracker::meta`]:
+    /// `[score, disqualified 0|1, band (index into bands, -1 none, -2 "disqualified"),
+    /// one total per category in document order, then (rule index, count, points) per
+    /// rule that counted]`. Numbers cross as they are, so the page sees the very bits the
+    /// CLI prints, and no float formatting or object building has to ship in the wasm.
+    pub fn result(&self, now: f64) -> Vec<f64> {
+        encode(&self.set, &self.visitor.score(&self.set, now))
+    }
+
+    /// The names `result` refers to by index, as JSON text read once:
+    /// `{"version", "categories": [name…], "bands": [[name, action|null]…],
+    /// "rules": [[id, category]…]}`.
+    pub fn meta(&self) -> String {
+        let set = &self.set;
+        let mut o = String::from("{\"version\":");
+        write_str(&mut o, &set.version);
+        o.push_str(",\"categories\":[");
+        for (i, c) in set.categories.iter().enumerate() {
+            comma(&mut o, i);
+            write_str(&mut o, &c.name);
+        }
+        o.push_str("],\"bands\":[");
+        for (i, b) in set.bands.iter().enumerate() {
+            comma(&mut o, i);
+            o.push('[');
+            write_str(&mut o, &b.name);
+            o.push(',');
+            match &b.action {
+                Some(a) => write_str(&mut o, a),
+                None => o.push_str("null"),
+            }
+            o.push(']');
+        }
+        o.push_str("],\"rules\":[");
+        for (i, r) in set.rules.iter().enumerate() {
+            comma(&mut o, i);
+            o.push('[');
+            write_str(&mut o, &r.id);
+            o.push(',');
+            write_str(&mut o, &set.categories[r.category].name);
+            o.push(']');
+        }
+        o.push_str("]}");
+        o
     }
 
     /// The stored events as a JSON array text, for support and server-side re-scoring.
@@ -138,12 +181,8 @@ impl Tracker {
 
     /// The rules' `minDwellSeconds` in ms, ascending: when to re-read a visible page's dwell.
     #[wasm_bindgen(js_name = dwellMarks)]
-    pub fn dwell_marks(&self) -> Array {
-        self.set
-            .dwell_marks()
-            .into_iter()
-            .map(JsValue::from_f64)
-            .collect()
+    pub fn dwell_marks(&self) -> Vec<f64> {
+        self.set.dwell_marks()
     }
 
     /// Adds email domains (comma or space separated) that make `email_type` = competitor,
@@ -250,13 +289,45 @@ impl Tracker {
 
     fn fall_back(&mut self, why: &str) {
         self.persist = false;
-        self.warn(&format!("{why}; scoring in memory for this page only"));
+        self.warn(&[why, "; scoring in memory for this page only"].concat());
     }
 
     fn warn(&mut self, message: &str) {
         if !self.warned {
             self.warned = true;
-            web_sys::console::warn_1(&format!("leadscore: {message}").into());
+            web_sys::console::warn_1(&["leadscore: ", message].concat().into());
         }
     }
+}
+
+fn comma(o: &mut String, i: usize) {
+    if i > 0 {
+        o.push(',');
+    }
+}
+
+/// The layout documented on [`Tracker::result`]. Band and rule names are unique (the
+/// rules are refused otherwise), so a name finds its index.
+fn encode(set: &RuleSet, r: &Outcome) -> Vec<f64> {
+    let position = |found: Option<usize>| found.map_or(-1.0, |i| i as f64);
+    let band = if r.disqualified {
+        -2.0
+    } else {
+        position(
+            r.band
+                .as_ref()
+                .and_then(|n| set.bands.iter().position(|b| &b.name == n)),
+        )
+    };
+    let mut out = Vec::with_capacity(3 + r.categories.len() + 3 * r.explain.len());
+    out.extend([r.score, r.disqualified as u8 as f64, band]);
+    out.extend(r.categories.iter().map(|c| c.1));
+    for x in &r.explain {
+        out.push(position(
+            set.rules.iter().position(|rule| rule.id == x.rule),
+        ));
+        out.push(x.count as f64);
+        out.push(x.points);
+    }
+    out
 }

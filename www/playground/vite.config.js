@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
-const CORE = '/leadscore/leadscore_core.js';
+const CORE = '/leadscore/leadscore_playground.js';
 
 // codemirror-json-schema renders schema descriptions with markdown-it and loads shiki
 // (with its wasm regex engine) at import time: most of a megabyte for a few tooltips.

@@ -65,6 +65,30 @@ function report(e) {
   console.error(`leadscore: stopped${e && e.code ? ` [${e.code}]` : ''}${where}: ${e && e.message || e}. The page is unaffected.`);
 }
 
+/** The contract's result (§3) from the numbers `Tracker.result` returns (layout in
+ * src/web/tracker.rs) and the names of `Tracker.meta`: the numbers arrive as the engine
+ * computed them, so they equal `leadscore score` bit for bit. */
+export function decode(meta, n) {
+  const categories = {};
+  let i = 3;
+  for (const c of meta.categories) categories[c] = n[i++];
+  const explain = [];
+  for (; i < n.length; i += 3) {
+    const [rule, category] = meta.rules[n[i]];
+    explain.push({ rule, category, count: n[i + 1], points: n[i + 2] });
+  }
+  const band = meta.bands[n[2]];
+  return {
+    score: n[0],
+    categories,
+    band: n[2] === -2 ? 'disqualified' : band ? band[0] : null,
+    action: band ? band[1] : null,
+    disqualified: n[1] === 1,
+    rulesVersion: meta.version,
+    explain,
+  };
+}
+
 function failure(code, message) {
   return { ok: false, error: { code, message } };
 }
@@ -116,7 +140,8 @@ function createApi(rulesText, o) {
     }
   };
 
-  const result = (at) => tracker.result(typeof at === 'number' && Number.isFinite(at) ? at : Date.now());
+  const meta = JSON.parse(tracker.meta());
+  const result = (at) => decode(meta, tracker.result(typeof at === 'number' && Number.isFinite(at) ? at : Date.now()));
   const changed = () => {
     const r = result();
     // A change anyone can see: decay alone moves the score by a hair every millisecond.
