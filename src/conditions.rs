@@ -72,9 +72,7 @@ impl Cond {
             Op::Lt(x) => compare(v, x).is_some_and(|o| o.is_lt()),
             Op::Lte(x) => compare(v, x).is_some_and(|o| o.is_le()),
             Op::Contains(x) => match (v, x) {
-                (_, Value::Str(x)) if v.as_str().is_some() => {
-                    v.as_str().is_some_and(|s| s.contains(x.as_ref()))
-                }
+                (_, Value::Str(x)) if v.as_str().is_some() => v.as_str().is_some_and(|s| has(s, x)),
                 (Val::Json(Value::Arr(items)), x) => {
                     items.iter().any(|i| equal(Val::Json(&i.value), x))
                 }
@@ -234,6 +232,16 @@ pub fn compile(
         }
     };
     Some(Cond { field, op })
+}
+
+/// Whether `needle` occurs in `hay`: a plain byte scan. `str::contains` would bring the
+/// two-way searcher into the tag's wasm, for strings a few dozen bytes long.
+pub(crate) fn has(hay: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || hay
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
 }
 
 #[cfg(test)]

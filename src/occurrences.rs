@@ -208,6 +208,17 @@ pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
 /// The counted occurrences among `candidates`: inside `withinDays`, outside the cooldown
 /// of the previous counted one, and only the most recent `maxCount`.
 pub fn counted(rule: &Rule, events: &[Event], candidates: &[usize], now: f64) -> Vec<usize> {
+    counted_within(rule, events, candidates, now, rule.max_count)
+}
+
+/// [`counted`] with `max_count` in place of the rule's own (`None`: every one).
+pub fn counted_within(
+    rule: &Rule,
+    events: &[Event],
+    candidates: &[usize],
+    now: f64,
+    max_count: Option<usize>,
+) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     let mut last: Option<f64> = None;
     for &i in candidates {
@@ -220,7 +231,7 @@ pub fn counted(rule: &Rule, events: &[Event], candidates: &[usize], now: f64) ->
             last = Some(ts);
         }
     }
-    if let Some(m) = rule.max_count {
+    if let Some(m) = max_count {
         if out.len() > m {
             out.drain(..out.len() - m);
         }

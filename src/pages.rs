@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 
+use crate::json::slice;
 use alloc::borrow::Cow;
 
 /// Longest URL path we look at; a hostile megabyte-long URL is cut, not scanned.
@@ -49,11 +50,11 @@ impl Glob {
             if !p.starts_with('/') {
                 return Err("a page pattern must start with '/'");
             }
-            if p.contains("***") {
+            if crate::conditions::has(p, "***") {
                 return Err("'***' is not a pattern; use '**'");
             }
             if p.len() > 1 && p.ends_with('/') {
-                p = &p[..p.len() - 1];
+                p = p.strip_suffix('/').unwrap_or(p);
             }
         }
         let mut toks = Vec::new();
@@ -91,7 +92,7 @@ impl Glob {
             [Tok::Lit(l), Tok::Any]
                 if flavor == Flavor::Path && l.ends_with('/') && l.len() > 1 =>
             {
-                Glob::Under(l[..l.len() - 1].to_string())
+                Glob::Under(l.strip_suffix('/').unwrap_or(l).to_string())
             }
             [Tok::Lit(l), Tok::Any] if flavor == Flavor::Text => Glob::Prefix(l.clone()),
             _ => {
@@ -206,13 +207,13 @@ pub fn url_path(url: &str) -> Cow<'_, str> {
             .position(|&c| c == b'?' || c == b'#')
             .unwrap_or(b.len() - start);
     let url = url.trim();
-    let mut path = &url[start..end];
+    let mut path = slice(url, start, end);
     if path.len() > MAX_PATH {
         let mut cut = MAX_PATH;
         while !path.is_char_boundary(cut) {
             cut -= 1;
         }
-        path = &path[..cut];
+        path = slice(path, 0, cut);
     }
     let clean = path.starts_with('/')
         && (path.len() == 1 || !path.ends_with('/'))

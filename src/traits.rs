@@ -54,7 +54,10 @@ pub const FREE_MAIL_DOMAINS: &[&str] = &[
 pub fn email_type(email: &str, competitors: &[String]) -> Option<&'static str> {
     let (local, domain) = email.trim().rsplit_once('@')?;
     let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-    if local.is_empty() || !domain.contains('.') || domain.starts_with('.') || domain.contains("..")
+    if local.is_empty()
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || crate::conditions::has(&domain, "..")
     {
         return None;
     }

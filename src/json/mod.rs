@@ -85,7 +85,7 @@ pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |p| p + 1);
-    let col = text[line_start..]
+    let col = slice(text, line_start, text.len())
         .char_indices()
         .take_while(|(i, _)| line_start + i < offset)
         .count() as u32
@@ -223,7 +223,7 @@ impl<'a> Parser<'a> {
             .unwrap_or(self.s.len() - start);
         self.i = start + run;
         if self.s.get(self.i) == Some(&b'"') {
-            let out = &self.text[start..self.i];
+            let out = slice(self.text, start, self.i);
             self.i += 1;
             return Ok(Cow::Borrowed(out));
         }
@@ -324,7 +324,7 @@ impl<'a> Parser<'a> {
             }
             self.digits();
         }
-        Ok(number::parse(&self.text[start..self.i]))
+        Ok(number::parse(slice(self.text, start, self.i)))
     }
 
     fn digits(&mut self) {
@@ -412,6 +412,12 @@ pub fn write_str(out: &mut String, s: &str) {
         }
     }
     out.push('"');
+}
+
+/// `&s[from..to]` without the panic path: `str` indexing brings its boundary-error
+/// formatting into the wasm, and every caller here slices at ASCII delimiters anyway.
+pub(crate) fn slice(s: &str, from: usize, to: usize) -> &str {
+    s.get(from..to).unwrap_or("")
 }
 
 /// Appends a finite number the way JavaScript's JSON.stringify would read it back:

@@ -6,6 +6,7 @@
 //! approximation and is corrected by comparing, exactly in big integers, the decimal value
 //! with the halfway points between neighbouring doubles.
 
+use super::slice;
 use crate::prelude::*;
 
 /// Exact powers of ten representable as f64.
@@ -52,7 +53,7 @@ fn fast(text: &str) -> Option<f64> {
         i += 1;
     }
     let exp = if i < b.len() {
-        parse_exp(&text[i + 1..])
+        parse_exp(slice(text, i + 1, text.len()))
     } else {
         0
     };
@@ -75,7 +76,7 @@ fn slow(text: &str) -> f64 {
         None => (false, text),
     };
     let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => (&body[..i], parse_exp(&body[i + 1..])),
+        Some(i) => (slice(body, 0, i), parse_exp(slice(body, i + 1, body.len()))),
         None => (body, 0),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -98,8 +99,8 @@ fn slow(text: &str) -> f64 {
 
 fn parse_exp(s: &str) -> i64 {
     let (neg, d) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
+        Some(b'-') => (true, slice(s, 1, s.len())),
+        Some(b'+') => (false, slice(s, 1, s.len())),
         _ => (false, s),
     };
     // Saturate: 1e99999999999 is simply infinite.

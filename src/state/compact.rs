@@ -12,7 +12,7 @@ use crate::prelude::*;
 
 use super::UNCAPPED_KEEP;
 use crate::events::Event;
-use crate::occurrences::{candidates, completions, counted, matches, Index};
+use crate::occurrences::{candidates, completions, counted, counted_within, matches, Index};
 use crate::rules::{Rule, RuleSet, When, DAY_MS, IDENTIFY};
 
 /// What a rule's result at `now` or later depends on, in original event indices.
@@ -185,9 +185,7 @@ fn escalate(rule: &Rule, want: &Signature, ev: &[Event], upto: usize, now: f64, 
                 // The walk restarts on the earliest kept candidate: keep every counted
                 // occurrence from the last one at or before it, so the walk is the same.
                 _ => {
-                    let mut walk = rule.clone();
-                    walk.max_count = None;
-                    let all_counted = counted(&walk, ev, &index_all, now);
+                    let all_counted = counted_within(rule, ev, &index_all, now, None);
                     let first_kept = index_all.iter().copied().find(|&i| keep[i]);
                     let from = first_kept
                         .and_then(|f| all_counted.iter().rposition(|&c| c <= f))

@@ -124,7 +124,10 @@ impl Visitor {
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
-                Ok(e) => v.push(e, Some(text[item.at as usize..item.end as usize].into())),
+                Ok(e) => v.push(
+                    e,
+                    Some(json::slice(text, item.at as usize, item.end as usize).into()),
+                ),
                 Err(mut e) => {
                     e.path = [&at_index("events", i), ".", &e.path].concat();
                     dropped.push(e.at(text, item.at));
