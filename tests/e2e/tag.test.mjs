@@ -216,10 +216,32 @@ describe('the JavaScript API', () => {
     const context = await browser.newContext();
     const page = await open(context, `${web.url}/t/rivals`);
     await page.evaluate(() => leadscore.identify({ email: 'pat@eu.Rival.example' }));
-    const { result, events } = await snapshot(page);
+    const { now, result, events } = await snapshot(page);
     assert.deepEqual(events.find((e) => e.type === 'identify').traits, { email_type: 'competitor' });
     assert.equal(result.disqualified, true);
     assert.equal(result.band, 'disqualified');
+    assert.deepEqual(result, cliScore(events, now), 'the disqualified result decodes as the CLI prints it');
+    await context.close();
+  });
+
+  it('stays exact and bounded over a long session of 3,000 events', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${web.url}/pricing`);
+    const stats = await page.evaluate(() => {
+      let bad = 0;
+      for (let i = 0; i < 3000; i++) {
+        const r = leadscore.track('webinar_attended', { webinar_id: `w-${i % 7}` });
+        if (!r.ok) bad++;
+        if (i % 100 === 0) leadscore.result();
+      }
+      return { bad, stored: localStorage.getItem('leadscore:v1').length };
+    });
+    assert.equal(stats.bad, 0);
+    const { now, result, events } = await snapshot(page);
+    assert.ok(events.length < 300, `compaction keeps the state small: ${events.length} events`);
+    assert.ok(stats.stored < 64_000, `stored text stays small: ${stats.stored} bytes`);
+    assert.deepEqual(result, cliScore(events, now));
+    assert.deepEqual(page.errors, []);
     await context.close();
   });
 
