@@ -3,8 +3,8 @@
 // the rules editor (editor.js), the visitor simulator and its timeline (simulator.js), the
 // result and chart (results.js), live-vs-challenger comparison (compare.js) and the
 // session in the URL hash (ship.js), over one session (state.js). Everything is scored by
-// the wasm core the site tag loads (/leadscore/leadscore_core.js); nothing here
-// re-implements scoring.
+// the site tag's wasm core in its playground build (/leadscore/leadscore_playground.js);
+// nothing here re-implements scoring.
 //
 // Text from rules and events (rule ids, band names, categories, traits…) only ever
 // reaches the page through textContent.
