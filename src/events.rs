@@ -3,6 +3,7 @@
 //! each event's page category worked out once, when it is read.
 
 use crate::prelude::*;
+use alloc::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
@@ -21,9 +22,11 @@ pub struct Event {
     /// Milliseconds since the epoch.
     pub ts: f64,
     pub dwell_ms: f64,
-    /// What most events lack, boxed: a batch holds millions of events, and a 32-byte
-    /// event instead of 120 is a third of the memory traffic.
-    extra: Option<Box<Extra>>,
+    /// What most events lack, behind a pointer: a batch holds millions of events, and a
+    /// 32-byte event instead of 120 is a third of the memory traffic. Shared, not boxed:
+    /// compaction re-reads copies of kept events, and a copy should not deep-clone
+    /// strings and JSON values (nor ship the code that would, in the tag's wasm).
+    extra: Option<Rc<Extra>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -167,7 +170,7 @@ impl RuleSet {
         };
         let extra = (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty())
             .then(|| {
-                Box::new(Extra {
+                Rc::new(Extra {
                     url,
                     form,
                     props,

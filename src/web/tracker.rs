@@ -28,20 +28,25 @@ pub struct Tracker {
     warned: bool,
     /// Storage lacks events this tab holds (set by `pull`).
     behind: bool,
-}
-
-/// `localStorage`, if this page may use it: web-sys reports a SecurityError (storage
-/// disabled, sandboxed frames) as a value rather than throwing into the page.
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+    /// `localStorage` as the page handed it over (None: unavailable). Reading it is the
+    /// JavaScript's job because that is where a SecurityError can be caught for free;
+    /// reaching it from here would ship the global-object probing of wasm-bindgen.
+    storage: Option<web_sys::Storage>,
 }
 
 #[wasm_bindgen]
 impl Tracker {
     /// Parses the rules (throws an `Error` with code, path, line, column when they are
-    /// invalid) and, when `persist`, restores the state stored under `key`.
+    /// invalid) and, when `persist`, restores the state stored under `key` in `storage`
+    /// (the page's `localStorage`, or null when it is unavailable).
     #[wasm_bindgen(constructor)]
-    pub fn new(rules: &str, key: &str, persist: bool, now: f64) -> Result<Tracker, JsValue> {
+    pub fn new(
+        rules: &str,
+        key: &str,
+        persist: bool,
+        now: f64,
+        storage: Option<web_sys::Storage>,
+    ) -> Result<Tracker, JsValue> {
         let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
         let mut t = Tracker {
             set,
@@ -52,6 +57,7 @@ impl Tracker {
             compact_at: COMPACT_EVERY,
             warned: false,
             behind: false,
+            storage,
         };
         if persist {
             t.pull();
@@ -151,7 +157,7 @@ impl Tracker {
             self.pull();
             self.save(now);
         } else {
-            if let Some(s) = storage() {
+            if let Some(s) = &self.storage {
                 let _ = s.remove_item(&self.key);
             }
             self.last = None;
@@ -161,7 +167,7 @@ impl Tracker {
     /// Forgets the visitor, in memory and in storage.
     pub fn reset(&mut self) {
         self.visitor.clear();
-        if let Some(s) = storage().filter(|_| self.persist) {
+        if let Some(s) = self.storage.as_ref().filter(|_| self.persist) {
             let _ = s.remove_item(&self.key);
         }
         self.last = None;
@@ -229,7 +235,7 @@ impl Tracker {
 
     /// Merges the stored state into memory; true when storage held something new.
     fn pull(&mut self) -> bool {
-        let Some(s) = storage() else {
+        let Some(s) = self.storage.clone() else {
             self.fall_back("localStorage is not available");
             return false;
         };
@@ -270,7 +276,7 @@ impl Tracker {
     }
 
     fn save(&mut self, now: f64) {
-        let Some(s) = storage() else {
+        let Some(s) = self.storage.clone() else {
             return self.fall_back("localStorage is not available");
         };
         let mut text = self.visitor.to_text();

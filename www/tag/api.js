@@ -103,6 +103,12 @@ function inertApi() {
   return api;
 }
 
+// Reading `localStorage` throws a SecurityError where storage is disabled: the core gets
+// null then and scores in memory, with one warning.
+function localStorageOrNull() {
+  try { return window.localStorage; } catch { return null; }
+}
+
 function readFlag(key) {
   try { return localStorage.getItem(key); } catch { return null; }
 }
@@ -116,7 +122,7 @@ function createApi(rulesText, o) {
   const flag = readFlag(consentKey);
   const gpc = navigator.globalPrivacyControl === true;
   const persist = flag === 'granted' || (flag !== 'denied' && !gpc && o.consent !== 'required');
-  const tracker = new Tracker(rulesText, key, persist, Date.now());
+  const tracker = new Tracker(rulesText, key, persist, Date.now(), localStorageOrNull());
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
