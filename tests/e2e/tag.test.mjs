@@ -4,7 +4,7 @@
 // run on `leadscore.events()` at the same `now`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliScore, goto, launch, open, site, snapshot, tagPage } from './helpers.mjs';
@@ -243,6 +243,17 @@ describe('the JavaScript API', () => {
     assert.deepEqual(result, cliScore(events, now));
     assert.deepEqual(page.errors, []);
     await context.close();
+  });
+
+  it('ships typings for the ES module API in the npm package', () => {
+    const pkg = join(process.cwd(), 'target/pkg');
+    const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+    const types = readFileSync(join(pkg, meta.types), 'utf8');
+    assert.match(types, /export function start\(options\?: Options\): Promise<Api>;/);
+    for (const m of ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent', 'push']) {
+      assert.match(types, new RegExp(`\\n  ${m}\\(`), `Api.${m} is typed`);
+    }
+    assert.ok(readFileSync(join(pkg, meta.module), 'utf8').includes('leadscore_core_bg.wasm'), 'the module loads the tag core');
   });
 
   it('replays calls queued before the tag loaded, in order', async () => {
