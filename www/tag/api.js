@@ -62,7 +62,10 @@ function report(e) {
   if (reported) return;
   reported = true;
   const where = e && e.path != null ? ` at ${e.path || '(document)'}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}` : '';
-  console.error(`leadscore: stopped${e && e.code ? ` [${e.code}]` : ''}${where}: ${e && e.message || e}. The page is unaffected.`);
+  // The tag's core has no panic messages (see src/web/mod.rs): a panic arrives as a trap.
+  const what = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError
+    ? `internal error in the scoring core (${e.message})` : e && e.message || e;
+  console.error(`leadscore: stopped${e && e.code ? ` [${e.code}]` : ''}${where}: ${what}. The page is unaffected.`);
 }
 
 /** The contract's result (§3) from the numbers `Tracker.result` returns (layout in
