@@ -46,7 +46,7 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut explain = Vec::new();
     let mut disqualified = false;
-    for rule in &set.rules {
+    for (rule_index, rule) in set.rules.iter().enumerate() {
         let (count, points) = match &rule.when {
             When::Traits(conds) => {
                 let all = conds.iter().all(|c| {
@@ -80,6 +80,7 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
         totals[rule.category] += points;
         disqualified |= rule.disqualify;
         explain.push(Explained {
+            index: rule_index,
             rule: rule.id.clone(),
             category: set.categories[rule.category].name.clone(),
             count,
@@ -93,11 +94,14 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
         score += v;
         categories.push((c.name.clone(), v));
     }
-    let band = if disqualified {
+    let band_index = if disqualified {
         None
     } else {
-        set.bands.iter().find(|b| b.min.is_none_or(|m| m <= score))
+        set.bands
+            .iter()
+            .position(|b| b.min.is_none_or(|m| m <= score))
     };
+    let band = band_index.map(|i| &set.bands[i]);
     Outcome {
         score,
         categories,
@@ -110,5 +114,6 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
         disqualified,
         rules_version: set.version.clone(),
         explain,
+        band_index,
     }
 }

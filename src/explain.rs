@@ -15,10 +15,15 @@ pub struct Outcome {
     pub disqualified: bool,
     pub rules_version: String,
     pub explain: Vec<Explained>,
+    /// Position of `band` in the rules' bands (`None` when there is none or when
+    /// disqualified): how the tag's wasm refers to it without sending the name.
+    pub band_index: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explained {
+    /// Position of the rule in the rules document.
+    pub index: usize,
     pub rule: String,
     pub category: String,
     pub count: usize,

@@ -86,7 +86,7 @@ impl Tracker {
     /// rule that counted]`. Numbers cross as they are, so the page sees the very bits the
     /// CLI prints, and no float formatting or object building has to ship in the wasm.
     pub fn result(&self, now: f64) -> Vec<f64> {
-        encode(&self.set, &self.visitor.score(&self.set, now))
+        encode(&self.visitor.score(&self.set, now))
     }
 
     /// The names `result` refers to by index, as JSON text read once:
@@ -104,23 +104,12 @@ impl Tracker {
         o.push_str("],\"bands\":[");
         for (i, b) in set.bands.iter().enumerate() {
             comma(&mut o, i);
-            o.push('[');
-            write_str(&mut o, &b.name);
-            o.push(',');
-            match &b.action {
-                Some(a) => write_str(&mut o, a),
-                None => o.push_str("null"),
-            }
-            o.push(']');
+            pair(&mut o, &b.name, b.action.as_deref());
         }
         o.push_str("],\"rules\":[");
         for (i, r) in set.rules.iter().enumerate() {
             comma(&mut o, i);
-            o.push('[');
-            write_str(&mut o, &r.id);
-            o.push(',');
-            write_str(&mut o, &set.categories[r.category].name);
-            o.push(']');
+            pair(&mut o, &r.id, Some(&set.categories[r.category].name));
         }
         o.push_str("]}");
         o
@@ -171,11 +160,6 @@ impl Tracker {
             let _ = s.remove_item(&self.key);
         }
         self.last = None;
-    }
-
-    #[wasm_bindgen(getter, js_name = rulesVersion)]
-    pub fn rules_version(&self) -> String {
-        self.set.version.clone()
     }
 
     /// `email_type` of an address (free, competitor, corporate) or undefined; the address
@@ -312,28 +296,30 @@ fn comma(o: &mut String, i: usize) {
     }
 }
 
-/// The layout documented on [`Tracker::result`]. Band and rule names are unique (the
-/// rules are refused otherwise), so a name finds its index.
-fn encode(set: &RuleSet, r: &Outcome) -> Vec<f64> {
-    let position = |found: Option<usize>| found.map_or(-1.0, |i| i as f64);
-    let band = if r.disqualified {
-        -2.0
-    } else {
-        position(
-            r.band
-                .as_ref()
-                .and_then(|n| set.bands.iter().position(|b| &b.name == n)),
-        )
+/// The layout documented on [`Tracker::result`].
+fn encode(r: &Outcome) -> Vec<f64> {
+    let band = match r.band_index {
+        _ if r.disqualified => -2.0,
+        Some(i) => i as f64,
+        None => -1.0,
     };
     let mut out = Vec::with_capacity(3 + r.categories.len() + 3 * r.explain.len());
     out.extend([r.score, r.disqualified as u8 as f64, band]);
     out.extend(r.categories.iter().map(|c| c.1));
     for x in &r.explain {
-        out.push(position(
-            set.rules.iter().position(|rule| rule.id == x.rule),
-        ));
-        out.push(x.count as f64);
-        out.push(x.points);
+        out.extend([x.index as f64, x.count as f64, x.points]);
     }
     out
+}
+
+/// `[a, b]` (b: string or null), the shape of a band and of a rule in [`Tracker::meta`].
+fn pair(o: &mut String, a: &str, b: Option<&str>) {
+    o.push('[');
+    write_str(o, a);
+    o.push(',');
+    match b {
+        Some(b) => write_str(o, b),
+        None => o.push_str("null"),
+    }
+    o.push(']');
 }

@@ -234,7 +234,7 @@ function createApi(rulesText, o) {
       }
       return api[cmd[0]](...cmd.slice(1));
     }, () => failure('inert', 'leadscore is not running')),
-    get rulesVersion() { return inert ? null : tracker.rulesVersion; },
+    get rulesVersion() { return inert ? null : meta.version; },
     get persisting() { return !inert && tracker.persisting; },
     get inert() { return inert; },
   };
