@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import binaryen from 'binaryen';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'target/site');
@@ -17,7 +18,7 @@ export function build({ playground = true } = {}) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(pkg, { recursive: true });
   // The site tag's core: no std, no formatting, results as numbers (src/web).
-  wasm({ name: 'leadscore_core', pkg });
+  wasm({ name: 'leadscore_core', pkg, trapPanics: true });
   // The playground's: the same engine plus the Scorer export, std and panic messages. Its
   // own target dir, so switching features does not rebuild the other each time.
   if (playground) wasm({ name: 'leadscore_playground', pkg, features: 'playground', targetDir: 'target/wasm-playground' });
@@ -47,15 +48,53 @@ export function build({ playground = true } = {}) {
   return sizes(pkg);
 }
 
-function wasm({ name, pkg, features, targetDir = 'target' }) {
+function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false }) {
   run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir,
     ...(features ? ['--features', features] : [])]);
   const input = join(root, targetDir, 'wasm32-unknown-unknown/wasm/leadscore.wasm');
   run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
   const bg = join(pkg, `${name}_bg.wasm`);
+  if (trapPanics) trapPanicPaths(bg);
   run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
     '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     bg, '-o', bg]);
+}
+
+// The standard library's panic paths are precompiled: they format their message (an index,
+// a length) and call the panic handler, which in the tag only traps (src/web/mod.rs). The
+// formatting functions they pass by pointer stay alive in the function table although
+// nothing calls them. So the panic paths get a body of `unreachable` (the trap they would
+// reach anyway), and so do those formatting functions once we have checked that no other
+// code refers to them; wasm-opt then drops them with every call site's set-up (1.7 KB gzip).
+const DIVERGING = /::panicking::|slice_index_fail|len_mismatch_fail|::expect_failed|::unwrap_failed|::assert_failed|panic_already|::raw_vec::handle_error|::capacity_overflow|::handle_alloc_error/;
+const FORMATTING = /::fmt::Formatter>::pad|as core\[\w+\]::fmt::Display>::fmt$/;
+
+function trapPanicPaths(file) {
+  const m = binaryen.readBinary(readFileSync(file));
+  // The features the browsers we support have, as wasm-opt is told below; not `All`,
+  // which would write newer encodings than Chromium reads.
+  const F = binaryen.Features;
+  m.setFeatures(F.MVP | F.BulkMemory | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue);
+  const funcs = [];
+  for (let i = 0; i < m.getNumFunctions(); i++) funcs.push(binaryen.getFunctionInfo(m.getFunctionByIndex(i)));
+  const trap = funcs.filter((f) => f.body && (DIVERGING.test(f.name) || FORMATTING.test(f.name)));
+  const fmt = trap.filter((f) => FORMATTING.test(f.name)).map((f) => f.name);
+  // format! reaches Display through `fmt::write` and pointers, invisible in the code below.
+  const writer = funcs.find((f) => /::fmt::(write|format)\b/.test(f.name));
+  if (writer) throw new Error(`the tag's wasm formats text (${writer.name} is linked): find the format! that reached it`);
+  for (const f of funcs) {
+    if (!f.body || trap.includes(f)) continue;
+    const text = binaryen.emitText(f.body);
+    const used = fmt.find((name) => text.includes(name));
+    // Some code really formats text; trapping Display would break it, so stop here.
+    if (used) throw new Error(`the tag's wasm formats text: ${f.name} uses ${used} (a format! or to_string?)`);
+  }
+  for (const f of trap) {
+    m.removeFunction(f.name);
+    m.addFunction(f.name, f.params, f.results, [], m.unreachable());
+  }
+  writeFileSync(file, m.emitBinary());
+  m.dispose();
 }
 
 // The npm package: the ES module API for sites that bundle their JavaScript.
