@@ -34,7 +34,8 @@ export function build({ playground = true } = {}) {
   rmSync(stage, { recursive: true, force: true });
   cpSync(join(root, 'www/tag'), stage, { recursive: true });
   for (const f of readdirSync(pkg)) if (f.startsWith('leadscore_core')) cpSync(join(pkg, f), join(stage, f));
-  bundle(join(stage, 'api.js'), join(pkg, 'api.js'));
+  // The debug panel stays its own file: bundled in, esbuild would ship it to every visitor.
+  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js']);
   bundle(join(stage, 'debug.js'), join(pkg, 'debug.js'));
   run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', `--outfile=${join(pkg, 'leadscore.js')}`]);
 

@@ -279,11 +279,14 @@ describe('the JavaScript API', () => {
 
   it('shows the debug panel with ?leadscore_debug=1', async () => {
     const context = await browser.newContext();
+    web.requests.length = 0;
     const page = await open(context, `${web.url}/?leadscore_debug=1`);
     await page.evaluate(() => leadscore.track('webinar_attended', { webinar_id: 'w1' }));
     await page.waitForSelector('#leadscore-debug [data-rule="webinar-attended"]');
     const band = await page.textContent('#leadscore-debug .ls-band');
     assert.equal(band.trim(), (await page.evaluate(() => leadscore.result().band)));
+    // The panel is its own file, fetched only here (other pages: see "makes no request…").
+    assert.ok(web.requests.includes('/leadscore/debug.js'));
     await context.close();
   });
 });
