@@ -66,7 +66,7 @@ function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false })
 // formatting functions they pass by pointer stay alive in the function table although
 // nothing calls them. So the panic paths get a body of `unreachable` (the trap they would
 // reach anyway), and so do those formatting functions once we have checked that no other
-// code refers to them; wasm-opt then drops them with every call site's set-up (1.7 KB gzip).
+// code refers to them; wasm-opt then drops them with every call site's set-up (2.1 KB gzip).
 const DIVERGING = /::panicking::|slice_index_fail|len_mismatch_fail|::expect_failed|::unwrap_failed|::assert_failed|panic_already|::raw_vec::handle_error|::capacity_overflow|::handle_alloc_error/;
 const FORMATTING = /::fmt::Formatter>::pad|as core\[\w+\]::fmt::Display>::fmt$/;
 
