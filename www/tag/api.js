@@ -250,7 +250,7 @@ function createApi(rulesText, o) {
   };
   if (o.collect !== false) guard(() => collect(api, hooks, o))();
   guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
-  lastBand = (result() || {}).band ?? null;
+  // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {
     import('./debug.js').then((m) => m.panel(api)).catch(() => {});
