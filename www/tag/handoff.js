@@ -75,7 +75,9 @@ export function handoff(api, hooks, o) {
       for (const el of existing) {
         if (el.value !== value) {
           el.value = value;
-          // Form tools (HubSpot's React forms) only see values announced by events.
+          // Form tools (HubSpot's React forms) only see values announced by events; a
+          // field the tag added itself belongs to no tool and needs none.
+          if (el.hasAttribute('data-leadscore-field')) continue;
           el.dispatchEvent(new Event('input', { bubbles: true }));
           el.dispatchEvent(new Event('change', { bubbles: true }));
         }
