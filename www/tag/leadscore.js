@@ -26,6 +26,7 @@
       competitors: attr('competitors'),
       forms: attr('forms'),
       handoff: attr('handoff'),
+      hubspotEvent: attr('hubspot-event'),
       beacon: attr('beacon')
     };
     // Only a plain object configures the tag: <form id="leadscoreConfig"> does not.
