@@ -285,6 +285,7 @@ describe('the JavaScript API', () => {
     web.requests.length = 0;
     const page = await open(context, `${web.url}/?leadscore_debug=1`);
     await page.evaluate(() => leadscore.track('webinar_attended', { webinar_id: 'w1' }));
+    await page.click('#leadscore-debug .ls-toggle'); // a chip until opened (tests/e2e/debug.test.mjs)
     await page.waitForSelector('#leadscore-debug [data-rule="webinar-attended"]');
     const band = await page.textContent('#leadscore-debug .ls-band');
     assert.equal(band.trim(), (await page.evaluate(() => leadscore.result().band)));

@@ -292,12 +292,20 @@ function createApi(rulesText, o) {
     sync: guard(() => { if (tracker.sync(Date.now())) changed(); }, null),
     storageKey: key,
   };
-  if (o.collect !== false) guard(() => collect(api, hooks, o))();
+  const collector = o.collect !== false ? guard(() => collect(api, hooks, o), null, null)() : null;
   guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
   // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {
-    import('./debug.js').then((m) => m.panel(api)).catch(() => {});
+    // Why each rule has not scored, from the core (see `Tracker.whyNot`), named here.
+    const whyNot = guard(() => {
+      const n = tracker.whyNot(Date.now());
+      const out = [];
+      for (let i = 0; i < n.length; i += 4) out.push({ rule: meta.rules[n[i]][0], code: n[i + 1], a: n[i + 2], b: n[i + 3] });
+      return out;
+    }, () => [], () => []);
+    const flush = () => collector && collector.flush();
+    import('./debug.js').then((m) => m.panel(api, { whyNot, flush })).catch(() => {});
   }
   if (typeof o.onReady === 'function') o.onReady(api);
   return api;

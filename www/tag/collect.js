@@ -159,5 +159,6 @@ export function collect(api, hooks, options) {
   on(window, 'storage', (e) => { if (e.key === hooks.storageKey || e.key === null) hooks.sync(); });
 
   startPage();
-  return { formName };
+  // `flush` re-reads this page's visible dwell now (the debug panel, while open).
+  return { formName, flush };
 }
