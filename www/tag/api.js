@@ -297,15 +297,10 @@ function createApi(rulesText, o) {
   // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {
-    // Why each rule has not scored, from the core (see `Tracker.whyNot`), named here.
-    const whyNot = guard(() => {
-      const n = tracker.whyNot(Date.now());
-      const out = [];
-      for (let i = 0; i < n.length; i += 4) out.push({ rule: meta.rules[n[i]][0], code: n[i + 1], a: n[i + 2], b: n[i + 3] });
-      return out;
-    }, () => [], () => []);
+    // Why each rule has not scored: the core's numbers (see `Tracker.whyNot`), named in debug.js.
+    const whyNot = guard(() => tracker.whyNot(Date.now()), () => [], () => []);
     const flush = () => collector && collector.flush();
-    import('./debug.js').then((m) => m.panel(api, { whyNot, flush })).catch(() => {});
+    import('./debug.js').then((m) => m.panel(api, { whyNot, flush, rules: meta.rules })).catch(() => {});
   }
   if (typeof o.onReady === 'function') o.onReady(api);
   return api;

@@ -7,7 +7,8 @@
 const OPEN_KEY = 'leadscore:debug:open';
 const TICK_MS = 1000;
 
-/** `api`: the public API; `debug`: { whyNot() → [{ rule, code, a, b }], flush() } from api.js. */
+/** `api`: the public API; `debug` from api.js: `whyNot()` → the numbers of `Tracker.whyNot`,
+ * `rules` → [[id, category]…] they index, `flush()` re-reads this page's dwell. */
 export function panel(api, debug = {}) {
   const box = document.createElement('aside');
   box.id = 'leadscore-debug';
@@ -71,7 +72,7 @@ export function panel(api, debug = {}) {
     }
     if (!r.explain.length) list.append(el('li', 'no rule has scored yet', 'list-style:none;margin-left:-18px;color:#94a3b8'));
     body.append(cats, list);
-    const pending = safe(() => debug.whyNot(), []);
+    const pending = whyNot();
     if (pending.length) {
       body.append(el('div', 'not yet', 'margin-top:6px;color:#93c5fd'));
       const ul = el('ul', null, 'margin:0;padding-left:18px;color:#94a3b8', 'ls-pending');
@@ -88,6 +89,14 @@ export function panel(api, debug = {}) {
     body.append(el('div', `rules ${r.rulesVersion} · ${api.persisting ? 'stored' : 'memory only'}`, 'margin-top:6px;color:#64748b'));
     return body;
   };
+
+  // (rule index, code, a, b) per rule that has not scored; codes in src/web/tracker.rs.
+  function whyNot() {
+    const n = safe(() => debug.whyNot(), []);
+    const out = [];
+    for (let i = 0; i + 3 < n.length; i += 4) out.push({ rule: debug.rules[n[i]][0], code: n[i + 1], a: n[i + 2], b: n[i + 3] });
+    return out;
+  }
 
   function render(r) {
     last = r;

@@ -178,7 +178,7 @@ function waitFor(ready, use, get = ready, gaveUp = () => {}) {
  * `_hsq` queue, which HubSpot reads when its script loads. Forms get the hidden fields. */
 function hubspotEvents(api, names, eventName) {
   if (!eventName) {
-    console.warn('leadscore: data-handoff="hubspot" needs data-hubspot-event (the internal name of a custom behavioral event); HubSpot forms get the hidden fields either way');
+    console.warn('leadscore: hubspot needs data-hubspot-event (a custom behavioral event)');
     return;
   }
   api.on('band', (c) => {
