@@ -72,7 +72,7 @@ describe('form signals are the visitor\'s own', () => {
   it('a score change on /demo (identify, a dwell mark) records no form start or abandon', async () => {
     const { context, page } = await clocked('/demo');
     await page.evaluate(() => leadscore.identify({ seniority: 'vp' }));
-    await page.clock.runFor(11_000); // the 10 s dwell mark re-reads the page view
+    await page.clock.runFor(11_000); // past the 10 s dwell mark (a re-read; /blog scores on its 30 s one)
     await page.evaluate(() => leadscore.track('webinar_attended', { webinar_id: 'live-demo-3' }));
     await goto(page, `${web.url}/pricing`); // leaving /demo would abandon a started form
     const events = await page.evaluate(() => leadscore.events());
