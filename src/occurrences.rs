@@ -13,7 +13,12 @@ use crate::rules::{EventCond, Rule, RuleSet, When, DAY_MS, MAX_STEPS};
 
 /// Whether one event satisfies an event condition (a rule's `when` or a sequence step).
 pub fn matches(c: &EventCond, e: &Event) -> bool {
-    if e.ty != c.event || e.dwell_ms < c.min_dwell_ms {
+    e.dwell_ms >= c.min_dwell_ms && matches_besides_dwell(c, e)
+}
+
+/// [`matches`] but for `minDwellSeconds`: what a page view still reading may yet satisfy.
+pub fn matches_besides_dwell(c: &EventCond, e: &Event) -> bool {
+    if e.ty != c.event {
         return false;
     }
     if c.page.is_some() && e.page != c.page {
