@@ -6,14 +6,17 @@
 // band and action text, the timeline, the comparison table, the URL that is shared.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from '../../www/serve.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SCREENSHOT = join(root, 'www', 'playground', 'screenshot.png');
+// The tests' own screenshot goes under target/; the README's picture (tracked) is made only
+// by `npm run screenshot`, so a test run leaves the tree as it found it.
+const SCREENSHOT = join(root, 'target', 'e2e', 'playground.png');
+const TRACKED_SCREENSHOT = join(root, 'www', 'playground', 'screenshot.png');
 const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>';
 
 // Small rules with known line numbers: line 8 holds the rule's points, line 9 its page.
@@ -33,8 +36,16 @@ const TEST_RULES = `{
 let server;
 let base;
 let browser;
+let trackedBefore;
+
+const fileState = async (p) => {
+  const s = await stat(p).catch(() => null);
+  return s && { mtimeMs: s.mtimeMs, size: s.size, bytes: (await readFile(p)).toString('base64') };
+};
 
 before(async () => {
+  trackedBefore = await fileState(TRACKED_SCREENSHOT);
+  await mkdir(dirname(SCREENSHOT), { recursive: true });
   ({ server, url: base } = await serve({ port: 0, ...(process.env.LEADSCORE_SITE ? { root: process.env.LEADSCORE_SITE } : {}) }));
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -47,6 +58,11 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await new Promise((ok) => (server ? server.close(ok) : ok()));
+});
+
+after(async () => {
+  assert.deepEqual(await fileState(TRACKED_SCREENSHOT), trackedBefore,
+    'the tracked www/playground/screenshot.png is not rewritten by the tests (npm run screenshot makes it)');
 });
 
 /** A fresh context and page on the playground, ready (core loaded, first render done). */
