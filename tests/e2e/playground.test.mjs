@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { serve } from '../../www/serve.mjs';
 
@@ -500,6 +501,45 @@ describe('rule playground', () => {
     assert.equal(await page.locator('#timeline li[data-category="pricing"]').count(), 0);
     assert.equal(await page.locator('#timeline li[data-category="plans"]').count(), 2);
     await until(page, '#score', /^0$/);
+    noErrors(page);
+  });
+
+  test('a malformed share link opens the default state with a message naming the problem', async (t) => {
+    const b64url = (buf) => Buffer.from(buf).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const z = (obj) => `#z=${b64url(deflateRawSync(Buffer.from(typeof obj === 'string' ? obj : JSON.stringify(obj))))}`;
+    const journey = { name: 'Shared', events: [], now: Date.UTC(2026, 0, 5) };
+    const cases = [
+      ['an out-of-range time', z({ v: 1, rules: TEST_RULES, journey: { ...journey, now: 1e300 } }), 'journey.now: expected a time'],
+      ['a negative time', z({ v: 1, rules: TEST_RULES, journey: { ...journey, now: -5 } }), 'journey.now: expected a time'],
+      ['null for the journey', z({ v: 1, rules: TEST_RULES, journey: null }), 'journey: expected a journey'],
+      ['a number for the journey', z({ v: 1, rules: TEST_RULES, journey: 42 }), 'found a number'],
+      ['null among loaded journeys', z({ v: 1, rules: TEST_RULES, journey, loaded: [null] }), 'loaded[0]: expected a journey'],
+      ['events that are not a list', z({ v: 1, rules: TEST_RULES, journey: { ...journey, events: 'x' } }), 'journey.events: expected a list'],
+      ['a number for the rules', z({ v: 1, rules: 7, journey }), 'rules: expected text'],
+      ['bad base64', '#z=%%%not*base64!!', 'not base64url'],
+      ['base64 that is not deflate', `#z=${b64url(Buffer.from('hello, not compressed at all'))}`, 'does not inflate'],
+      ['not JSON', `#j=${b64url(Buffer.from('{"rules": '))}`, 'does not hold JSON'],
+      ['a huge payload (a deflate bomb)', z(`{"rules": "${' '.repeat(40_000_000)}"}`), 'more than 16 MB'],
+    ];
+    const demo = JSON.parse(await readFile(join(root, 'www/site/leadscore/rules.json'), 'utf8'));
+    for (const [what, hash, message] of cases) {
+      await t.test(what, async (tt) => {
+        const page = await open(tt, { hash });
+        await until(page, '#toast', 'This link could not be opened');
+        await until(page, '#toast', message);
+        await until(page, '#rules-status', `version ${demo.version}`);
+        assert.equal(await text(page, '#journey-name'), 'Enterprise evaluator');
+        assert.deepEqual(page.errors, [], `no errors in the page (${what})`);
+      });
+    }
+    // A valid link with odd events still opens: the core judges them (5 and null are rejected;
+    // a time past the year 9999 is simply after now) and the timeline shows them.
+    const odd = z({ v: 1, rules: TEST_RULES, journey: { ...journey, events: [{ type: 'page_view', ts: 1e300, url: 'https://acme.example/pricing' }, 5, null] } });
+    const page = await open(t, { hash: odd });
+    await until(page, '#rules-status', 'version test-1');
+    await until(page, '#event-count', '(3 events)');
+    assert.equal(await page.locator('#timeline li.rejected').count(), 2, 'the core rejects 5 and null');
+    await until(page, '#timeline', 'after “now”: not counted yet');
     noErrors(page);
   });
 });

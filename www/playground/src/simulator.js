@@ -186,11 +186,12 @@ export function renderTimeline(scored) {
   const categoryOf = app.current?.categoryOf;
   for (const { e, i } of J.sortedEvents(j.events)) {
     const d = J.describeEvent(e, categoryOf);
-    const when = typeof e?.ts === 'number' ? J.relTime(e.ts, origin) : 'no time';
+    const time = J.isTime(e?.ts);
+    const when = time ? J.relTime(e.ts, origin) : typeof e?.ts === 'number' ? `time ${e.ts}` : 'no time';
     const rej = rejected.get(i);
     const future = typeof e?.ts === 'number' && e.ts > j.now;
     ol.append(h('li', { class: `ev ev-${d.type.replace(/[^a-z_]/gi, '')}${rej ? ' rejected' : ''}${future ? ' future' : ''}`, 'data-category': d.category },
-      h('time', { datetime: typeof e?.ts === 'number' ? new Date(e.ts).toISOString() : null, title: typeof e?.ts === 'number' ? J.isoMinute(e.ts) : null }, when),
+      h('time', { datetime: time ? new Date(e.ts).toISOString() : null, title: time ? J.isoMinute(e.ts) : null }, when),
       h('span', { class: 'what' }, h('span', { class: 'type' }, d.type), h('span', { class: 'detail' }, detailOf(d))),
       rej ? h('span', { class: 'why' }, `rejected: ${rej.message}`) : null,
       future ? h('span', { class: 'why' }, 'after “now”: not counted yet') : null,
