@@ -542,4 +542,84 @@ describe('rule playground', () => {
     await until(page, '#timeline', 'after “now”: not counted yet');
     noErrors(page);
   });
+
+  test('a custom event the rules reject is not added, and the core\'s reason is shown', async (t) => {
+    const page = await open(t);
+    await page.getByRole('button', { name: 'Empty', exact: true }).click();
+    await until(page, '#event-count', '(0 events)');
+    await page.selectOption('#custom-type', 'webinar_attended');
+    await page.fill('#custom-props', 'speaker=ada');
+    await page.getByRole('button', { name: 'Add custom event' }).click();
+    await until(page, '#sim-message', 'Not added');
+    await until(page, '#sim-message', 'props.speaker');
+    assert.equal(await page.locator('#sim-message.bad').count(), 1, 'shown as an error');
+    await until(page, '#event-count', '(0 events)');
+    // A declared prop is accepted.
+    await page.fill('#custom-props', 'webinar_id=live-demo-nov');
+    await page.getByRole('button', { name: 'Add custom event' }).click();
+    await until(page, '#sim-message', 'Added webinar_attended');
+    await until(page, '#event-count', '(1 event)');
+    noErrors(page);
+  });
+
+  test('a form is submitted on the page where it was started, not on the page viewed last', async (t) => {
+    const page = await open(t);
+    await page.getByRole('button', { name: 'Empty', exact: true }).click();
+    const view = async (category) => {
+      await page.selectOption('#pv-category', category);
+      await page.getByRole('button', { name: 'Add page view' }).click();
+    };
+    await view('demo');
+    await page.fill('#form-name', 'demo-request');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    await view('pricing'); // e.g. pricing opened in another tab while filling the form
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await until(page, '#event-count', '(4 events)');
+    assert.equal(await page.locator('#timeline li.ev-form_start .detail').textContent(), '/demo · form demo-request');
+    assert.equal(await page.locator('#timeline li.ev-form_submit .detail').textContent(), '/demo · form demo-request');
+    // A form not started yet is on the page the visitor is on.
+    await page.fill('#form-name', 'newsletter');
+    await page.getByRole('button', { name: 'Submit', exact: true }).click();
+    await until(page, '#timeline', '/pricing · form newsletter');
+    noErrors(page);
+  });
+
+  test('compare never shows a half-typed challenger: while the rules are invalid it says so', async (t) => {
+    const page = await open(t);
+    await page.getByRole('button', { name: 'Pin as live' }).click();
+    await until(page, '#compare thead', 'Challenger');
+    const row = page.locator('#compare tr[data-journey="returning"]');
+    const liveCell = await row.locator('td').nth(0).textContent();
+    assert.equal(await row.locator('td').nth(1).textContent(), liveCell, 'same rules, same numbers');
+    // Typing a half-life of 3.5 passes through a valid "3" and stops at an invalid "3.".
+    await replaceInEditor(page, 'Days": 30', 'Days": 3.');
+    await until(page, '#rules-status', 'problem');
+    await until(page, '#compare-hint', 'have 1 problem: fix them to compare');
+    assert.equal(await row.locator('td').nth(0).textContent(), liveCell, 'the live column still shows the live rules');
+    assert.equal(await row.locator('td').nth(1).textContent(), 'rules invalid');
+    assert.equal(await page.locator('#compare tr.changed').count(), 0);
+    // Finishing the number compares the rules as written.
+    await page.keyboard.type('5');
+    await until(page, '#rules-status', '✓ Rules valid');
+    await until(page, '#compare-hint', /journeys? changes? band/);
+    assert.match(await row.locator('td').nth(1).textContent(), /^-?\d/);
+    noErrors(page);
+  });
+
+  test('the toast is shown whole at 1024 px', async (t) => {
+    const page = await open(t, { width: 1024, height: 768 });
+    await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download rules.json' }).click()]);
+    await until(page, '#toast', 'Serve it at /leadscore/rules.json.');
+    const box = await page.evaluate(() => {
+      const el = document.getElementById('toast');
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return { left: r.left, right: r.right, top: r.top, bottom: r.bottom, scroll: el.scrollWidth, client: el.clientWidth,
+        scrollH: el.scrollHeight, clientH: el.clientHeight, onTop: el.contains(hit) };
+    });
+    assert.ok(box.scroll <= box.client && box.scrollH <= box.clientH, `the text is not cut off (${JSON.stringify(box)})`);
+    assert.ok(box.left >= 0 && box.right <= 1024 && box.top >= 0 && box.bottom <= 768, `inside the window (${JSON.stringify(box)})`);
+    assert.ok(box.onTop, 'nothing covers it');
+    noErrors(page);
+  });
 });
