@@ -84,6 +84,11 @@ const RULE: &[Prop] = &[
         "Only the most recent N counted occurrences score (event and sequence rules).",
     ),
     (
+        "skipFirst",
+        r#""type":"integer","minimum":1"#,
+        "leadscore extension: the first N counted occurrences do not score (1 with a cooldown: a return visit).",
+    ),
+    (
         "cooldownMinutes",
         NUM_NONNEG,
         "An occurrence closer than this to the previous counted one is not counted.",
