@@ -327,7 +327,7 @@ describe('rule playground', () => {
     await until(page, '#compare thead', 'Challenger');
     assert.equal(await page.locator('#compare tr.changed').count(), 0, 'identical rules change no band');
     // Raise the hot threshold above the enterprise evaluator's score.
-    await replaceInEditor(page, '"min": 70', '"min": 110');
+    await replaceInEditor(page, '"min": 70', '"min": 150');
     await until(page, '#compare-hint', '1 journey changes band');
     const row = page.locator('#compare tr[data-journey="enterprise"]');
     assert.match(await row.getAttribute('class'), /changed/);
