@@ -10,7 +10,7 @@
 
 use crate::prelude::*;
 
-use crate::error::{at_index, Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
@@ -120,21 +120,30 @@ impl Visitor {
             let kind = ErrorKind::MissingField("events");
             return Err(Error::new(kind, ""));
         };
-        let mut v = Visitor::default();
+        let mut kept = Vec::with_capacity(items.len());
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
-                Ok(e) => v.push(
+                Ok(e) => kept.push((
                     e,
-                    Some(json::slice(text, item.at as usize, item.end as usize).into()),
-                ),
+                    json::slice(text, item.at as usize, item.end as usize).into(),
+                )),
                 Err(mut e) => {
-                    e.path = [&at_index("events", i), ".", &e.path].concat();
+                    e.path = within(&at_index("events", i), &e.path);
                     dropped.push(e.at(text, item.at));
                 }
             }
         }
-        Ok((v, dropped))
+        Ok((Visitor::from_unsorted(kept), dropped))
+    }
+
+    /// A visitor holding `events` (each with its text) in any order: one stable sort by
+    /// `ts`, the order [`push`](Self::push) gives, without inserting each in place (which
+    /// is quadratic for hostile or newest-first input).
+    pub fn from_unsorted(mut events: Vec<(Event, Box<str>)>) -> Visitor {
+        events.sort_by(|a, b| a.0.ts.total_cmp(&b.0.ts));
+        let (events, raw) = events.into_iter().unzip();
+        Visitor { events, raw }
     }
 
     /// Adds the events of `other` that this state does not already hold: how two tabs'
