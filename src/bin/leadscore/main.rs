@@ -1,425 +1,180 @@
 //! `leadscore`: the engine on the command line, for CI checks of a rules file and for
-//! server-side (re-)scoring. A thin shell: argument parsing, files, exit codes.
+//! server-side (re-)scoring. A thin shell: arguments, files, output and exit codes.
+//!
+//! Exit codes, the same for every command: 0 the answer is yes (valid, scored,
+//! consistent); 1 the answer is no (`check`: the rules have problems; `verify`: the claim
+//! disagrees with its events; `score --strict`: events were skipped); 2 the command could
+//! not do its job (usage, a file it cannot read, input it cannot read or refuses, invalid
+//! rules for `score` and `verify`).
 
-use leadscore::json::{self, Value};
-use leadscore::{Error, Event, RuleSet};
-use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+mod args;
+mod output;
+mod score;
+mod verify;
+
+use args::Flags;
+use leadscore::{Error, RuleSet};
+use output::{name, out, problem_json, problem_line};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
+const OVERVIEW: &str = "\
+leadscore: the lead-scoring engine on the command line
+
 usage:
   leadscore check RULES.json [--json]
-  leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
+  leadscore score --rules RULES.json --events INPUT [--now MS] [--pretty] [--strict]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
+                   [--max-bytes N] [--max-events N] [--max-skew-ms MS]
   leadscore schema
+  leadscore COMMAND --help     (or leadscore help COMMAND) for a command's options
 
-check   validates a rules file: exit 0 with a summary, or exit 1 with one line per problem
-        (PATH: message); --json prints the problems as JSON lines with code, path, line, column.
-score   scores every visitor of a JSON-lines events file (each event has a \"visitor\" field)
-        as of --now (milliseconds since the epoch; default: the current time) and prints one
-        result per visitor as a JSON line, sorted by visitor. Invalid lines are reported on
-        stderr (file:line: code: message) and skipped. EVENTS may be - for standard input.
-verify  re-scores a form post's leadscore_payload (base64url or JSON; PAYLOAD is the text,
-        @FILE, or - for standard input) and prints one JSON object (consistent, findings, result):
-        the authoritative result (as of --now, default the payload's own time) and each
-        way the browser's claim disagrees with its events. Exit 0 consistent, 1 not.
-schema  prints the JSON Schema of the rules format (for editors; point a rules file's \"$schema\" at it).
-exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
+check   validates a rules file
+score   scores events: JSON lines of many visitors, or one visitor's leadscore.events()
+        array or leadscore.payload() (JSON or base64url)
+verify  re-checks a form post's leadscore_payload and prints the authoritative result
+schema  prints the JSON Schema of the rules format
+
+exit codes: 0 yes (valid, scored, consistent), 1 no (problems in the rules, a claim that
+disagrees with its events, skipped events with --strict), 2 could not do it (usage,
+unreadable file or input, input over a limit, invalid rules for score and verify)
+  -V, --version   the version";
+
+const CHECK: &str = "\
+usage: leadscore check RULES.json [--json]
+
+Validates a rules file (RULES.json may be - for standard input).
+
+  --json       print one JSON object, valid or not:
+               {\"ok\":true,\"problems\":[]} or
+               {\"ok\":false,\"problems\":[{\"code\",\"path\",\"line\",\"column\",\"message\"},…]}
+               (line and column only for problems found at a place in the text)
+  -h, --help   this help
+
+Without --json: a one-line summary, or one line per problem in the compiler convention
+  FILE:LINE:COL: PATH: message
+where LINE:COL is where the offending key or value starts and PATH its JSON path
+((document) for the whole text, as for a JSON syntax error). A problem without a place in
+the text prints FILE: PATH: message.
+
+exit codes: 0 valid, 1 problems found, 2 usage error or unreadable file";
+
+const SCHEMA: &str = "\
+usage: leadscore schema
+
+Prints the JSON Schema of the rules format, for editors: point a rules file's \"$schema\"
+at it.
+
+  -h, --help   this help
+
+exit codes: 0";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("check") => check(&args[1..]),
-        Some("score") => score(&args[1..]),
-        Some("verify") => verify(&args[1..]),
-        Some("schema") => out(&leadscore::schema::rules_schema()),
-        Some("-h" | "--help" | "help") => out(USAGE),
-        Some("-V" | "--version") => out(&format!("leadscore {}", env!("CARGO_PKG_VERSION"))),
-        _ => Err(format!("expected a command\n{USAGE}")),
+    let command = args.first().map(String::as_str).unwrap_or("");
+    let rest = args.get(1..).unwrap_or(&[]);
+    let help = help_of(command);
+    let wants_help = rest.iter().any(|a| a == "-h" || a == "--help");
+    let result = match command {
+        _ if wants_help && help.is_some() => out(help.unwrap_or(OVERVIEW)),
+        "check" => check(rest),
+        "score" => score::run(rest),
+        "verify" => verify::run(rest),
+        "schema" => schema(rest),
+        "help" | "-h" | "--help" => match rest.first() {
+            None => out(OVERVIEW),
+            Some(c) => help_of(c)
+                .map(out)
+                .unwrap_or_else(|| Err(format!("no command {c:?}"))),
+        },
+        "-V" | "--version" => out(&format!("leadscore {}", env!("CARGO_PKG_VERSION"))),
+        "" => Err("expected a command".into()),
+        c => Err(format!("unknown command {c:?}")),
     };
     result.unwrap_or_else(|msg| {
-        eprintln!("leadscore: {msg}");
+        let hint = match help {
+            Some(_) => format!("leadscore {command} --help"),
+            None => "leadscore --help".into(),
+        };
+        eprintln!("leadscore: {msg}\n(see {hint})");
         ExitCode::from(2)
     })
 }
 
-/// Prints a line; a reader that went away (`| head`) is not an error.
-fn out(text: &str) -> Result<ExitCode, String> {
-    let _ = writeln!(std::io::stdout(), "{text}");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Flags of the form `--name value`, `--name=value`, and bare switches.
-struct Flags {
-    positional: Vec<String>,
-    named: Vec<(String, Option<String>)>,
-}
-
-impl Flags {
-    fn parse(args: &[String], with_value: &[&str], switches: &[&str]) -> Result<Flags, String> {
-        let mut f = Flags {
-            positional: Vec::new(),
-            named: Vec::new(),
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let Some(name) = a.strip_prefix("--") else {
-                f.positional.push(a.clone());
-                continue;
-            };
-            let (name, inline) = match name.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (name, None),
-            };
-            if with_value.contains(&name) {
-                let v = inline.or_else(|| it.next().cloned());
-                let v = v.ok_or(format!("--{name} needs a value"))?;
-                f.named.push((name.to_string(), Some(v)));
-            } else if switches.contains(&name) {
-                f.named.push((name.to_string(), None));
-            } else {
-                return Err(format!("unknown option --{name}\n{USAGE}"));
-            }
-        }
-        Ok(f)
-    }
-    fn get(&self, name: &str) -> Option<&str> {
-        self.named
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, v)| v.as_deref())
-    }
-    fn has(&self, name: &str) -> bool {
-        self.named.iter().any(|(n, _)| n == name)
+fn help_of(command: &str) -> Option<&'static str> {
+    match command {
+        "check" => Some(CHECK),
+        "score" => Some(score::HELP),
+        "verify" => Some(verify::HELP),
+        "schema" => Some(SCHEMA),
+        _ => None,
     }
 }
 
-fn read(path: &str) -> Result<String, String> {
+/// A file's text; `-` is standard input.
+pub fn read(path: &str) -> Result<String, String> {
     if path == "-" {
         let mut s = String::new();
         std::io::stdin()
             .read_to_string(&mut s)
-            .map_err(|e| format!("stdin: {e}"))?;
+            .map_err(|e| format!("<stdin>: {e}"))?;
         return Ok(s);
     }
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
 }
 
-fn load_rules(path: &str) -> Result<Result<RuleSet, Vec<Error>>, String> {
-    Ok(RuleSet::from_text(&read(path)?))
+/// The rules for `score` and `verify`: invalid rules are reported and the command cannot
+/// do its job (exit 2), whatever its inputs.
+pub fn rules_or_exit(path: &str) -> Result<Result<RuleSet, ExitCode>, String> {
+    Ok(RuleSet::from_text(&read(path)?).map_err(|errors| {
+        let mut err = std::io::stderr().lock();
+        for e in &errors {
+            let _ = writeln!(err, "{}", problem_line(name(path), e));
+        }
+        let _ = writeln!(err, "leadscore: {path}: invalid rules");
+        ExitCode::from(2)
+    }))
+}
+
+fn schema(args: &[String]) -> Result<ExitCode, String> {
+    if let Some(a) = args.first() {
+        return Err(format!("schema takes no arguments, got {a:?}"));
+    }
+    out(&leadscore::schema::rules_schema())
 }
 
 fn check(args: &[String]) -> Result<ExitCode, String> {
     let f = Flags::parse(args, &[], &["json"])?;
     let [path] = f.positional.as_slice() else {
-        return Err(format!("check takes one rules file\n{USAGE}"));
+        return Err("check takes one rules file".into());
     };
-    match load_rules(path)? {
-        Ok(set) => {
-            println!(
-                "{path}: ok, version \"{}\": {} rules, {} categories, {} bands, {} page categories",
-                set.version,
-                set.rules.len(),
-                set.categories.len(),
-                set.bands.len(),
-                set.page_names.len() - 1
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(errors) => {
-            let mut out = std::io::stdout().lock();
-            for e in &errors {
-                let _ = if f.has("json") {
-                    writeln!(out, "{}", problem_json(e))
-                } else {
-                    writeln!(out, "{e}")
-                };
-            }
-            Ok(ExitCode::from(1))
-        }
-    }
-}
-
-fn problem_json(e: &Error) -> String {
-    let mut o = String::from("{\"code\":");
-    json::write_str(&mut o, e.code());
-    o.push_str(",\"path\":");
-    json::write_str(&mut o, &e.path);
-    if e.line > 0 {
-        o.push_str(&format!(",\"line\":{},\"column\":{}", e.line, e.column));
-    }
-    o.push_str(",\"message\":");
-    json::write_str(&mut o, &e.message());
-    o.push('}');
-    o
-}
-
-fn score(args: &[String]) -> Result<ExitCode, String> {
-    let f = Flags::parse(args, &["rules", "events", "now"], &["pretty", "strict"])?;
-    if !f.positional.is_empty() {
-        return Err(format!("unexpected argument {}\n{USAGE}", f.positional[0]));
-    }
-    let rules_path = f
-        .get("rules")
-        .ok_or(format!("score needs --rules\n{USAGE}"))?;
-    let events_path = f
-        .get("events")
-        .ok_or(format!("score needs --events\n{USAGE}"))?;
-    let now = match now_flag(&f)? {
-        Some(n) => n,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_err(|e| e.to_string())?
-            .as_millis() as f64,
-    };
-    let set = match load_rules(rules_path)? {
-        Ok(set) => set,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{rules_path}: {e}");
-            }
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let text = read(events_path)?;
-    let (visitors, skipped) = read_events(&set, &text, events_path);
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    for (visitor, events) in &visitors {
-        let line = leadscore::score(&set, events, now).to_json(Some(visitor));
-        let text = if f.has("pretty") { pretty(&line) } else { line };
-        if let Err(e) = writeln!(out, "{text}") {
-            return broken_pipe(e);
-        }
-    }
-    if let Err(e) = out.flush() {
-        return broken_pipe(e);
-    }
-    if skipped > 0 {
-        eprintln!(
-            "leadscore: scored {} visitors; skipped {skipped} invalid lines",
-            visitors.len()
-        );
-    }
-    Ok(if skipped > 0 && f.has("strict") {
-        ExitCode::from(1)
+    let result = RuleSet::from_text(&read(path)?);
+    let problems: &[Error] = result.as_ref().err().map_or(&[], Vec::as_slice);
+    let text = if f.has("json") {
+        let items: Vec<String> = problems.iter().map(problem_json).collect();
+        format!(
+            "{{\"ok\":{},\"problems\":[{}]}}\n",
+            problems.is_empty(),
+            items.join(",")
+        )
+    } else if let Ok(set) = &result {
+        format!(
+            "{}: ok, version \"{}\": {} rules, {} categories, {} bands, {} page categories\n",
+            name(path),
+            set.version,
+            set.rules.len(),
+            set.categories.len(),
+            set.bands.len(),
+            set.page_names.len() - 1
+        )
     } else {
-        ExitCode::SUCCESS
-    })
-}
-
-fn verify(args: &[String]) -> Result<ExitCode, String> {
-    let f = Flags::parse(args, &["rules", "payload", "now"], &["pretty"])?;
-    let rules_path = f
-        .get("rules")
-        .ok_or(format!("verify needs --rules\n{USAGE}"))?;
-    let payload = match f
-        .get("payload")
-        .ok_or(format!("verify needs --payload\n{USAGE}"))?
-    {
-        "-" => read("-")?,
-        p => match p.strip_prefix('@') {
-            Some(file) => read(file)?,
-            None => p.to_string(),
-        },
+        problems
+            .iter()
+            .map(|e| problem_line(name(path), e) + "\n")
+            .collect()
     };
-    let now = now_flag(&f)?;
-    let set = match load_rules(rules_path)? {
-        Ok(set) => set,
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{rules_path}: {e}");
-            }
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let verdict = match leadscore::payload::verify(&set, &payload, now) {
-        Ok(v) => v,
-        Err(e) => {
-            eprintln!("leadscore: payload: {}: {e}", e.code());
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let mut o = String::from("{\"consistent\":");
-    o.push_str(if verdict.consistent() {
-        "true"
-    } else {
-        "false"
-    });
-    o.push_str(",\"findings\":[");
-    for (i, x) in verdict.findings.iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        o.push_str("{\"code\":");
-        json::write_str(&mut o, x.code);
-        o.push_str(",\"message\":");
-        json::write_str(&mut o, &x.message);
-        o.push('}');
+    if let Err(e) = std::io::stdout().write_all(text.as_bytes()) {
+        return output::broken_pipe(e);
     }
-    o.push_str("],\"payloadTs\":");
-    json::write_num(&mut o, verdict.ts);
-    o.push_str(",\"result\":");
-    o.push_str(&verdict.authoritative.to_json(None));
-    o.push('}');
-    let text = if f.has("pretty") { pretty(&o) } else { o };
-    if let Err(e) = writeln!(std::io::stdout(), "{text}") {
-        return broken_pipe(e);
-    }
-    Ok(if verdict.consistent() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// `--now MS`, when given: milliseconds since the epoch.
-fn now_flag(f: &Flags) -> Result<Option<f64>, String> {
-    f.get("now")
-        .map(|s| {
-            s.parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite())
-                .ok_or(format!(
-                    "--now must be milliseconds since the epoch, got {s:?}"
-                ))
-        })
-        .transpose()
-}
-
-/// A closed pipe ends the output quietly; any other write error is reported.
-fn broken_pipe(e: std::io::Error) -> Result<ExitCode, String> {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(format!("stdout: {e}"))
-    }
-}
-
-/// FNV-1a: visitor ids are short and this is a batch tool, not a hash-flooding target;
-/// SipHash cost a visible share of the run.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// One visitor's id and events.
-type Journey<'t> = (Cow<'t, str>, Vec<Event>);
-
-/// Events grouped by visitor (sorted by visitor), and the count of lines skipped.
-fn read_events<'t>(set: &RuleSet, text: &'t str, name: &str) -> (Vec<Journey<'t>>, usize) {
-    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>, BuildHasherDefault<Fnv>> =
-        HashMap::default();
-    let mut skipped = 0;
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(set, line) {
-            Ok((visitor, event)) => visitors.entry(visitor).or_default().push(event),
-            Err(e) => {
-                skipped += 1;
-                let _ = writeln!(err, "{name}:{}: {}: {e}", n + 1, e.code());
-            }
-        }
-    }
-    let mut out: Vec<_> = visitors.into_iter().collect();
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    // Read each visitor's events in ts order, log order on ties (a stable sort).
-    for (_, events) in out.iter_mut() {
-        leadscore::events::sort(events);
-    }
-    (out, skipped)
-}
-
-fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
-    use leadscore::ErrorKind;
-    let node = json::read(line)?;
-    let visitor = match node.get("visitor").map(|v| &v.value) {
-        Some(Value::Str(s)) if !s.is_empty() => s.clone(),
-        Some(Value::Num(n)) if n.fract() == 0.0 => Cow::Owned(format!("{n}")),
-        Some(v) => {
-            let kind = ErrorKind::WrongType {
-                expected: "a non-empty string",
-                found: v.kind(),
-            };
-            return Err(Error::new(kind, "visitor"));
-        }
-        None => return Err(Error::new(ErrorKind::MissingField("visitor"), "")),
-    };
-    let event = set.event(&node)?;
-    Ok((visitor, event))
-}
-
-/// Re-indents one line of compact JSON (our own output: no whitespace inside).
-fn pretty(compact: &str) -> String {
-    let mut out = String::with_capacity(compact.len() * 2);
-    let mut depth = 0usize;
-    let mut in_str = false;
-    let mut escaped = false;
-    let mut chars = compact.chars().peekable();
-    let newline = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
-    };
-    while let Some(c) = chars.next() {
-        if in_str {
-            out.push(c);
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                '"' => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_str = true;
-                out.push(c);
-            }
-            '{' | '[' => {
-                out.push(c);
-                if matches!(chars.peek(), Some('}' | ']')) {
-                    out.push(chars.next().unwrap());
-                } else {
-                    depth += 1;
-                    newline(&mut out, depth);
-                }
-            }
-            '}' | ']' => {
-                depth = depth.saturating_sub(1);
-                newline(&mut out, depth);
-                out.push(c);
-            }
-            ',' => {
-                out.push(c);
-                newline(&mut out, depth);
-            }
-            ':' => out.push_str(": "),
-            c => out.push(c),
-        }
-    }
-    out
+    Ok(ExitCode::from(u8::from(result.is_err())))
 }
