@@ -120,30 +120,21 @@ impl Visitor {
             let kind = ErrorKind::MissingField("events");
             return Err(Error::new(kind, ""));
         };
-        let mut kept = Vec::with_capacity(items.len());
+        let mut v = Visitor::default();
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
-                Ok(e) => kept.push((
+                Ok(e) => v.push(
                     e,
-                    json::slice(text, item.at as usize, item.end as usize).into(),
-                )),
+                    Some(json::slice(text, item.at as usize, item.end as usize).into()),
+                ),
                 Err(mut e) => {
                     e.path = within(&at_index("events", i), &e.path);
                     dropped.push(e.at(text, item.at));
                 }
             }
         }
-        Ok((Visitor::from_unsorted(kept), dropped))
-    }
-
-    /// A visitor holding `events` (each with its text) in any order: one stable sort by
-    /// `ts`, the order [`push`](Self::push) gives, without inserting each in place (which
-    /// is quadratic for hostile or newest-first input).
-    pub fn from_unsorted(mut events: Vec<(Event, Box<str>)>) -> Visitor {
-        events.sort_by(|a, b| a.0.ts.total_cmp(&b.0.ts));
-        let (events, raw) = events.into_iter().unzip();
-        Visitor { events, raw }
+        Ok((v, dropped))
     }
 
     /// Adds the events of `other` that this state does not already hold: how two tabs'
