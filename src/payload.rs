@@ -237,7 +237,7 @@ pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Er
 
 /// Milliseconds as seconds, to the millisecond: for messages.
 fn seconds(ms: f64) -> String {
-    format!("{}", ms.round() / 1000.0)
+    format!("{}", libm::round(ms) / 1000.0)
 }
 
 struct Findings(Vec<Finding>);

@@ -20,30 +20,6 @@ fn check_accepts_the_contract_rules_with_one_summary_line() {
     assert_eq!(stderr(&o), "");
 }
 
-/// `FILE:LINE:COL: PATH: message` split into its parts; panics on any other shape.
-fn compiler_line(l: &str) -> (String, u32, u32, String, String) {
-    let mut parts = l.splitn(4, ':');
-    let (file, line, col, rest) = (
-        parts.next().unwrap(),
-        parts.next().and_then(|x| x.parse().ok()),
-        parts.next().and_then(|x| x.parse().ok()),
-        parts.next(),
-    );
-    let (Some(line), Some(col), Some(rest)) = (line, col, rest) else {
-        panic!("not FILE:LINE:COL: PATH: message: {l}")
-    };
-    let (path, message) = rest
-        .strip_prefix(' ')
-        .and_then(|r| r.split_once(": "))
-        .unwrap_or_else(|| panic!("no PATH: message in {l}"));
-    assert!(
-        !path.is_empty() && !path.contains(' ') || path == "(document)",
-        "{l}"
-    );
-    assert!(!message.trim().is_empty(), "{l}");
-    (file.into(), line, col, path.into(), message.into())
-}
-
 #[test]
 fn check_prints_file_line_col_path_message_for_every_problem() {
     // broken-rules.json is the contract's rules with three mistakes: rules[0] has
@@ -494,9 +470,64 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    for flag in ["--help", "-V"] {
+    for flag in ["--help", "-h", "help", "-V", "--version"] {
         let o = run(&[flag]);
         assert_eq!(code(&o), 0, "{flag}");
         assert!(!stdout(&o).trim().is_empty(), "{flag}");
+    }
+}
+
+/// The options each command takes (what its parser accepts).
+const OPTIONS: [(&str, &[&str]); 4] = [
+    ("check", &["--json"]),
+    (
+        "score",
+        &["--rules", "--events", "--now", "--pretty", "--strict"],
+    ),
+    (
+        "verify",
+        &[
+            "--rules",
+            "--payload",
+            "--now",
+            "--pretty",
+            "--max-bytes",
+            "--max-events",
+            "--max-skew-ms",
+        ],
+    ),
+    ("schema", &[]),
+];
+
+#[test]
+fn every_command_has_help_listing_every_option() {
+    for (command, options) in OPTIONS {
+        let forms = [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+            // Help wins over whatever else is on the line.
+            vec![command, "--rules", "x.json", "--help"],
+        ];
+        for args in forms {
+            let o = run(&args);
+            assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+            let help = stdout(&o);
+            assert!(
+                help.starts_with(&format!("usage: leadscore {command}")),
+                "{args:?}: {help}"
+            );
+            for option in options.iter().chain(&["--help", "-h"]) {
+                assert!(help.contains(option), "{command} --help lists {option}");
+            }
+            assert!(help.contains("exit codes"), "{command} --help: {help}");
+        }
+        // And every option the help names is one the command takes.
+        let help = stdout(&run(&[command, "--help"]));
+        for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            if word.starts_with("--") && word.len() > 2 && word != "--help" {
+                assert!(options.contains(&word), "{command} --help names {word}");
+            }
+        }
     }
 }

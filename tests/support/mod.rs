@@ -31,13 +31,17 @@ pub fn run_with_stdin(args: &[&str], input: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the leadscore binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    // Written from a thread while the output is read, so neither side waits on a full
+    // pipe; a command that stops reading early (a payload over its limit) is not an error.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || match stdin.write_all(input.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
+        _ => {}
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -183,4 +187,28 @@ pub fn base64url(text: &str) -> String {
         }
     }
     out
+}
+
+/// `FILE:LINE:COL: PATH: message` split into its parts; panics on any other shape.
+pub fn compiler_line(l: &str) -> (String, u32, u32, String, String) {
+    let mut parts = l.splitn(4, ':');
+    let (file, line, col, rest) = (
+        parts.next().unwrap(),
+        parts.next().and_then(|x| x.parse().ok()),
+        parts.next().and_then(|x| x.parse().ok()),
+        parts.next(),
+    );
+    let (Some(line), Some(col), Some(rest)) = (line, col, rest) else {
+        panic!("not FILE:LINE:COL: PATH: message: {l}")
+    };
+    let (path, message) = rest
+        .strip_prefix(' ')
+        .and_then(|r| r.split_once(": "))
+        .unwrap_or_else(|| panic!("no PATH: message in {l}"));
+    assert!(
+        !path.is_empty() && !path.contains(' ') || path == "(document)",
+        "{l}"
+    );
+    assert!(!message.trim().is_empty(), "{l}");
+    (file.into(), line, col, path.into(), message.into())
 }

@@ -64,7 +64,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         skipped += 1;
         eprintln!("{}", problem_line(file, e));
     };
-    let results: Vec<(Option<Cow<str>>, Vec<Event>, Option<f64>)> = match shape(&text) {
+    let results: Vec<ToScore> = match shape(&text) {
         Shape::Lines => read_lines(&set, &text, &mut report)
             .into_iter()
             .map(|(v, events)| (Some(v), events, None))
@@ -106,6 +106,10 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     }
     Ok(ExitCode::from(u8::from(skipped > 0 && f.has("strict"))))
 }
+
+/// One result to print: the visitor's id (none for one visitor's array or payload),
+/// the events, and the time to score at when --now is not given (a payload's own).
+type ToScore<'t> = (Option<Cow<'t, str>>, Vec<Event>, Option<f64>);
 
 /// What an events input holds.
 enum Shape<'t> {
