@@ -428,3 +428,37 @@ fn two_hundred_thousand_events_newest_first_verify_as_one_sorted_list() {
         .find(|x| x.rule == "pricing-view");
     assert_eq!(pricing.map(|x| x.count), Some(3));
 }
+
+#[test]
+fn hostile_shapes_within_the_byte_limit_are_read_in_one_pass() {
+    // Bounded-size guards, at the default limits: 100,000 keys in one object took a
+    // quadratic duplicate-key scan (30 s for a 1.5 MB payload in a release build), and
+    // 100,000 traits in identify events a quadratic merge in the engine.
+    let n = 100_000;
+    let keys: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+    let keys = keys.join(",");
+    let text = edit(&genuine(), "\"fit\":20", &format!("\"fit\":20,{keys}"));
+    assert!(text.len() < DEFAULT_LIMITS.max_bytes);
+    let v = check(&text).unwrap();
+    assert_eq!(v.findings.len(), n);
+    assert!(findings(&v).iter().all(|f| f.0 == "categories_edited"));
+    // The same keys twice: refused as a duplicate, at the second.
+    let twice = edit(
+        &genuine(),
+        "\"fit\":20",
+        &format!("\"fit\":20,{keys},\"k7\":0"),
+    );
+    assert_eq!(check(&twice).unwrap_err().code(), "duplicate_key");
+
+    let events = contract_events_array();
+    let events = edit(
+        &events,
+        "\"company_size\": 250",
+        &format!("\"company_size\": 250,{keys}"),
+    );
+    let text = payload(&events, NOW_F);
+    assert!(text.len() < DEFAULT_LIMITS.max_bytes);
+    let v = check(&text).unwrap();
+    assert!(v.consistent(), "{:?}", v.findings);
+    assert_eq!(v.authoritative.score, 40.00020056502934);
+}
