@@ -5,6 +5,7 @@
 
 mod support;
 
+use leadscore::json::{Node, Value};
 use leadscore::payload::{verify, Check, Verdict, DEFAULT_LIMITS};
 use leadscore::RuleSet;
 use proptest::prelude::*;
@@ -130,8 +131,46 @@ fn assert_finite(v: &Verdict) {
     }
 }
 
+/// Byte ranges of every number in a JSON text, found with the crate's own reader.
+fn number_spans(text: &str) -> Vec<(usize, usize)> {
+    fn walk(n: &Node, out: &mut Vec<(usize, usize)>) {
+        match &n.value {
+            Value::Num(_) => out.push((n.at as usize, n.end as usize)),
+            Value::Arr(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Obj(fields) => fields.iter().for_each(|(_, v)| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(&leadscore::json::parse(text).unwrap(), &mut out);
+    out
+}
+
 proptest! {
     #![proptest_config(config(256))]
+
+    #[test]
+    fn a_non_finite_number_anywhere_is_never_consistent(
+        which in any::<prop::sample::Index>(),
+        token in prop::sample::select(vec!["1e400", "-1e400", "1E+309", "-2e308"]),
+        base64 in any::<bool>(),
+    ) {
+        let genuine = payload(&contract_events_array(), NOW_F);
+        let spans = number_spans(&genuine);
+        let (from, to) = spans[which.index(spans.len())];
+        let text = format!("{}{token}{}", &genuine[..from], &genuine[to..]);
+        let set = RuleSet::from_text(&rules_text()).unwrap();
+        let check = Check { clock: NOW_F, now: None, limits: DEFAULT_LIMITS };
+        let input = if base64 { base64url(&text) } else { text.clone() };
+        // Refused outright (should the reader ever refuse such numbers) or not consistent.
+        if let Ok(v) = verify(&set, &input, &check) {
+            assert_finite(&v);
+            prop_assert!(
+                v.findings.iter().any(|f| f.code == "not_finite"),
+                "{token} at {from}: {:?}", v.findings
+            );
+        }
+    }
 
     #[test]
     fn mutated_payloads_give_a_verdict_or_an_error(
