@@ -157,38 +157,12 @@ pub fn check_size(bytes: usize, limits: &Limits) -> Result<(), Error> {
 /// all (unreadable, or over a limit, checked before any work); findings are claims that
 /// disagree with their events.
 pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Error> {
-    let limits = &check.limits;
-    check_size(payload.len(), limits)?;
+    check_size(payload.len(), &check.limits)?;
     let text = json_text(payload)?;
     let node = json::read(&text)?;
-    if node.get("v").and_then(Node::as_f64) != Some(1.0) {
-        return Err(bad("not a leadscore payload of a known version", "v"));
-    }
-    let items = events_of(&node)?;
-    if items.len() > limits.max_events {
-        let kind = ErrorKind::TooLarge {
-            limit: limits.max_events,
-            unit: "events",
-        };
-        return Err(Error::new(kind, "events"));
-    }
-    let ts = match node.get("ts") {
-        Some(n) => n.as_f64().ok_or_else(|| bad("must be a number", "ts"))?,
-        None => return Err(Error::new(ErrorKind::MissingField("ts"), "ts")),
-    };
-    let claimed = match node.get("result") {
-        Some(
-            n @ Node {
-                value: Value::Obj(_),
-                ..
-            },
-        ) => n,
-        Some(_) => return Err(bad("must be an object", "result")),
-        None => return Err(Error::new(ErrorKind::MissingField("result"), "result")),
-    };
-
+    let (items, ts, claimed) = parts(&node, &check.limits)?;
     let mut findings = Findings(Vec::new());
-    // Every number outside the events (the events are checked one by one below).
+    // Every number outside the events (the events are checked one by one).
     if let Value::Obj(fields) = &node.value {
         for (key, value) in fields.iter().filter(|(k, _)| k != "events") {
             findings.non_finite(value, &mut key.to_string());
@@ -203,26 +177,13 @@ pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Er
             "the event list does not match the digest it was sent with".into(),
         );
     }
-    let trusted_ts = ts.is_finite() && ts <= check.clock + limits.max_skew_ms;
-    if ts.is_finite() && !trusted_ts {
-        findings.note(
-            "from_future",
-            "ts".into(),
-            format!(
-                "the payload is dated {} s after the server's clock; clocks may differ by {} s",
-                seconds(ts - check.clock),
-                seconds(limits.max_skew_ms)
-            ),
-        );
-    }
-    // An untrusted time is no time to check claims at: the server's clock stands in.
+    let trusted = findings.dated(ts, check);
+    // A time that is no number at all cannot date the claim: the server's clock stands in.
     let at = if ts.is_finite() { ts } else { check.clock };
     let events = read_events(set, items, at, &mut findings);
     let at_submit = crate::engine::score(set, &events, at);
     compare(set, claimed, &at_submit, &mut findings);
-    let now = check
-        .now
-        .unwrap_or(if trusted_ts { ts } else { check.clock });
+    let now = check.now.unwrap_or(if trusted { ts } else { check.clock });
     let authoritative = if now == at {
         at_submit
     } else {
@@ -233,6 +194,39 @@ pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Er
         authoritative,
         findings: findings.0,
     })
+}
+
+/// The payload's events (within the limit), time and claimed result, or why it is no
+/// leadscore payload.
+fn parts<'n, 'a>(
+    node: &'n Node<'a>,
+    limits: &Limits,
+) -> Result<(&'n [Node<'a>], f64, &'n Node<'a>), Error> {
+    if node.get("v").and_then(Node::as_f64) != Some(1.0) {
+        return Err(bad("not a leadscore payload of a known version", "v"));
+    }
+    let items = events_of(node)?;
+    if items.len() > limits.max_events {
+        let kind = ErrorKind::TooLarge {
+            limit: limits.max_events,
+            unit: "events",
+        };
+        return Err(Error::new(kind, "events"));
+    }
+    let ts = match node.get("ts") {
+        Some(n) => n.as_f64().ok_or_else(|| bad("must be a number", "ts"))?,
+        None => return Err(Error::new(ErrorKind::MissingField("ts"), "ts")),
+    };
+    match node.get("result") {
+        Some(
+            n @ Node {
+                value: Value::Obj(_),
+                ..
+            },
+        ) => Ok((items, ts, n)),
+        Some(_) => Err(bad("must be an object", "result")),
+        None => Err(Error::new(ErrorKind::MissingField("result"), "result")),
+    }
 }
 
 /// Milliseconds as seconds, to the millisecond: for messages.
@@ -249,6 +243,25 @@ impl Findings {
             path,
             message,
         });
+    }
+
+    /// Notes a payload dated after the server's clock, beyond the skew clocks may have;
+    /// true when its time can be trusted (finite, and not from the future).
+    fn dated(&mut self, ts: f64, check: &Check) -> bool {
+        let skew = check.limits.max_skew_ms;
+        if ts.is_finite() && ts > check.clock + skew {
+            self.note(
+                "from_future",
+                "ts".into(),
+                format!(
+                    "the payload is dated {} s after the server's clock; clocks may differ by {} s",
+                    seconds(ts - check.clock),
+                    seconds(skew)
+                ),
+            );
+            return false;
+        }
+        ts.is_finite()
     }
 
     /// Notes every number under `node` that is not finite (`1e400` reads as infinity);
