@@ -22,50 +22,22 @@ pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
     }
 }
 
-/// The final value of each trait a rule reads: every identify with `ts ≤ now`, later ones
-/// overriding earlier. Only the keys in `read` are kept, so the merge costs the events'
-/// traits times the rules' few keys: an identify with 100,000 traits (hostile input) is
-/// one pass, not a quadratic merge of keys no rule looks at.
-pub fn traits<'e>(read: &[&str], events: &'e [Event], now: f64) -> Vec<(&'e str, &'e Owned)> {
-    let mut out: Vec<(&str, &Owned)> = Vec::new();
-    for e in events.iter().take_while(|e| e.ts <= now) {
-        if e.ty != IDENTIFY {
-            continue;
-        }
-        for (k, v) in e
-            .traits()
-            .iter()
-            .filter(|(k, _)| read.contains(&k.as_str()))
-        {
-            match out.iter_mut().find(|(n, _)| n == k) {
-                Some(slot) => slot.1 = v,
-                None => out.push((k, v)),
-            }
-        }
-    }
-    out
-}
-
-/// The trait keys the rules' traits conditions read.
-fn trait_keys(set: &RuleSet) -> Vec<&str> {
-    let mut keys: Vec<&str> = Vec::new();
-    for rule in &set.rules {
-        if let When::Traits(conds) = &rule.when {
-            for c in conds {
-                if let Field::Trait(key) = &c.field {
-                    if !keys.contains(&key.as_str()) {
-                        keys.push(key);
-                    }
-                }
-            }
-        }
-    }
-    keys
+/// The final value of trait `key`: from the last identify with `ts ≤ now` that sets it.
+/// Looked up per traits condition, so the cost is the events' traits times the rules' few
+/// conditions: an identify with 100,000 traits (hostile input) is a scan, not a quadratic
+/// merge of keys no rule reads.
+pub fn final_trait<'e>(events: &'e [Event], now: f64, key: &str) -> Option<&'e Owned> {
+    events
+        .iter()
+        .take_while(|e| e.ts <= now)
+        .filter(|e| e.ty == IDENTIFY)
+        .filter_map(|e| e.traits().iter().find(|(k, _)| k == key))
+        .last()
+        .map(|(_, v)| v)
 }
 
 /// Scores events already in reading order (as a [`crate::Visitor`] keeps them).
 pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
-    let traits = traits(&trait_keys(set), events, now);
     let index = Index::new(set, events, now);
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut explain = Vec::new();
@@ -77,10 +49,7 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
                     let Field::Trait(key) = &c.field else {
                         return false;
                     };
-                    let v = traits
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| Val::Json(v));
+                    let v = final_trait(events, now, key).map(Val::Json);
                     c.holds(v)
                 });
                 if all {

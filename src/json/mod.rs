@@ -98,6 +98,11 @@ pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
 /// object of 100,000 keys is not ten billion comparisons.
 const SCAN_KEYS: usize = 16;
 
+/// Not in the site tag: what it reads (its rules, its own storage, its page's calls) comes
+/// from the site's own origin, which can hang its own page anyway, and this would add
+/// 0.8 KB gzip to every visitor's download. The CLI and servers read the internet's input.
+const SORT_LARGE: bool = !cfg!(all(target_arch = "wasm32", not(feature = "playground")));
+
 fn duplicate(offset: u32, key: Cow<'_, str>) -> SyntaxError {
     SyntaxError {
         offset,
@@ -220,13 +225,15 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.i as u32;
             let key = self.string()?;
-            if fields.len() < SCAN_KEYS {
+            if SORT_LARGE && fields.len() >= SCAN_KEYS {
+                more_ats.push(key_at);
+            } else {
                 if fields.iter().any(|(k, _)| *k == key) {
                     return Err(duplicate(key_at, key));
                 }
-                first_ats[fields.len()] = key_at;
-            } else {
-                more_ats.push(key_at);
+                if let Some(at) = first_ats.get_mut(fields.len()) {
+                    *at = key_at;
+                }
             }
             self.ws();
             if self.s.get(self.i) != Some(&b':') {
@@ -241,7 +248,12 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    if let Some(j) = duplicate_in(&fields) {
+                    let repeated = if SORT_LARGE {
+                        duplicate_in(&fields)
+                    } else {
+                        None
+                    };
+                    if let Some(j) = repeated {
                         let at = first_ats.get(j).or(more_ats.get(j - SCAN_KEYS));
                         let key = fields.swap_remove(j).0;
                         return Err(duplicate(at.copied().unwrap_or(0), key));
