@@ -28,6 +28,7 @@ usage:
                    [--max-bytes N] [--max-events N] [--max-skew-ms MS]
   leadscore schema
   leadscore COMMAND --help     (or leadscore help COMMAND) for a command's options
+  leadscore --version
 
 check   validates a rules file
 score   scores events: JSON lines of many visitors, or one visitor's leadscore.events()
@@ -37,8 +38,7 @@ schema  prints the JSON Schema of the rules format
 
 exit codes: 0 yes (valid, scored, consistent), 1 no (problems in the rules, a claim that
 disagrees with its events, skipped events with --strict), 2 could not do it (usage,
-unreadable file or input, input over a limit, invalid rules for score and verify)
-  -V, --version   the version";
+unreadable file or input, input over a limit, invalid rules for score and verify)";
 
 const CHECK: &str = "\
 usage: leadscore check RULES.json [--json]

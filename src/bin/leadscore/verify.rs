@@ -34,7 +34,7 @@ rules_version, score_edited, band_edited, categories_edited, disqualified_edited
   -h, --help          this help
 
 A payload that cannot be verified at all (not base64url or JSON, not a leadscore payload,
-over a limit) prints nothing on stdout and one line on stderr:
+over a limit) prints nothing on stdout, and on stderr the problem as
   NAME:LINE:COL: PATH: message   (NAME: PATH: message for base64url input)
 
 exit codes: 0 consistent, 1 not consistent (findings), 2 usage error, unreadable file,
