@@ -22,17 +22,19 @@ pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
     }
 }
 
-/// The final value of trait `key`: from the last identify with `ts ≤ now` that sets it.
+/// The final value of trait `key` in `events` (in reading order): from the last identify
+/// with `ts ≤ now` that sets it.
 /// Looked up per traits condition, so the cost is the events' traits times the rules' few
 /// conditions: an identify with 100,000 traits (hostile input) is a scan, not a quadratic
 /// merge of keys no rule reads.
 pub fn final_trait<'e>(events: &'e [Event], now: f64, key: &str) -> Option<&'e Owned> {
-    events
+    // `events` are in reading order: the newest setter is the first found from the end.
+    let upto = events.partition_point(|e| e.ts <= now);
+    events[..upto]
         .iter()
-        .take_while(|e| e.ts <= now)
+        .rev()
         .filter(|e| e.ty == IDENTIFY)
-        .filter_map(|e| e.traits().iter().find(|(k, _)| k == key))
-        .last()
+        .find_map(|e| e.traits().iter().find(|(k, _)| k == key))
         .map(|(_, v)| v)
 }
 
