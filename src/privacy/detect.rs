@@ -16,17 +16,9 @@ pub const MAX_DECODE: usize = 4;
 /// Whether `text`, or any percent-decoding of it, holds an email address, a phone number
 /// or a social-profile URL.
 pub fn personal_text(text: &str) -> bool {
-    let mut cur = Cow::Borrowed(text);
-    for _ in 0..=MAX_DECODE {
-        if has_email(&cur) || has_phone(&cur) || has_profile(&cur) {
-            return true;
-        }
-        match percent_decode(&cur) {
-            Some(next) => cur = Cow::Owned(next),
-            None => return false,
-        }
-    }
-    true
+    any_decoding(text.as_bytes(), |b| {
+        has_email(b) || has_phone(b) || has_profile(b)
+    })
 }
 
 /// Whether a field name (a URL parameter, a trait key) names personal data: an email,
@@ -34,9 +26,16 @@ pub fn personal_text(text: &str) -> bool {
 /// `user[email]`, `mobileNumber`, `E-Mail`, `fname`, `lastName`, `tel` all do; the key is
 /// percent-decoded first.
 pub fn personal_key(key: &str) -> bool {
-    let mut cur = Cow::Borrowed(key);
+    any_decoding(key.as_bytes(), key_words_personal)
+}
+
+/// Whether `test` holds for `text` or one of its percent-decodings. Everything here works
+/// on bytes: nothing needs to know where characters begin, and the tag then ships no UTF-8
+/// validation for it.
+pub(crate) fn any_decoding(text: &[u8], test: fn(&[u8]) -> bool) -> bool {
+    let mut cur = Cow::Borrowed(text);
     for _ in 0..=MAX_DECODE {
-        if key_words_personal(&cur) {
+        if test(&cur) {
             return true;
         }
         match percent_decode(&cur) {
@@ -50,114 +49,93 @@ pub fn personal_key(key: &str) -> bool {
 /// A key that names an email address (`email`, `Email`, `work_email`, `e-mail`, `mail`):
 /// the tag turns its value into `email_type`.
 pub fn email_key(key: &str) -> bool {
-    let flat = flat(key);
-    crate::conditions::has(&flat, "email") || words(key).iter().any(|w| w == "mail")
+    let key = key.as_bytes();
+    contains(&flat(key), b"email") || words(key).iter().any(|w| w.eq_ignore_ascii_case(b"mail"))
 }
 
 /// Key stems that are personal wherever they appear in the key (letters and digits only,
 /// lower-cased: `work_email` is `workemail`).
-const STEMS: &[&str] = &[
-    "email",
-    "mailaddress",
-    "phone",
-    "mobile",
-    "firstname",
-    "lastname",
-    "fullname",
-    "surname",
-    "givenname",
-    "familyname",
-    "middlename",
-    "username",
-    "nickname",
-    "displayname",
-    "maidenname",
-    "password",
-    "passwd",
-    "address",
-    "street",
-    "postcode",
-    "zipcode",
-    "postalcode",
-    "birth",
-    "linkedin",
-    "facebook",
-    "twitter",
-    "instagram",
-    "whatsapp",
-    "apikey",
-    "accesstoken",
-];
+const STEMS: &str = "email mailaddress phone mobile firstname lastname fullname surname givenname \
+    familyname middlename username nickname displayname maidenname password passwd \
+    address street postcode zipcode postalcode birth linkedin facebook twitter \
+    instagram whatsapp apikey accesstoken";
 
 /// Words that are personal as a whole word of the key (`tel` in `tel_no`, not in `hotel`).
-const WORDS: &[&str] = &[
-    "mail", "tel", "fax", "cell", "sms", "name", "fname", "lname", "mname", "zip", "dob", "ssn",
-    "pass", "pwd", "token", "secret", "auth", "login", "user", "addr", "iban",
-];
+const WORDS: &str =
+    "mail tel fax cell sms name fname lname mname zip dob ssn pass pwd token secret \
+    auth login addr iban";
 
 /// Words before `name` that make it a person's name (`campaign_name`, `company_name` are
 /// not).
-const NAME_OWNERS: &[&str] = &[
-    "first", "last", "full", "given", "family", "middle", "sur", "user", "display", "real",
-    "contact", "your", "my", "nick", "person", "customer", "maiden", "visitor", "lead",
-];
+const NAME_OWNERS: &str =
+    "first last full given family middle sur user display real contact your my nick \
+    person customer maiden visitor lead";
 
-fn key_words_personal(key: &str) -> bool {
+fn key_words_personal(key: &[u8]) -> bool {
     let flat = flat(key);
-    if STEMS.iter().any(|s| crate::conditions::has(&flat, s)) {
+    if list(STEMS).any(|s| contains(&flat, s)) {
         return true;
     }
     let w = words(key);
-    w.iter().enumerate().any(|(i, word)| {
-        if word == "name" {
+    let is = |word: &[u8], x: &[u8]| word.eq_ignore_ascii_case(x);
+    let one_of = |word: &[u8], words: &'static str| list(words).any(|x| is(word, x));
+    w.iter().enumerate().any(|(i, &word)| {
+        if is(word, b"name") {
             // Alone, or owned by a person: `name`, `first_name`, `your-name`.
-            w.len() == 1 || (i > 0 && NAME_OWNERS.contains(&w[i - 1].as_str()))
-        } else if word == "user" {
+            w.len() == 1 || (i > 0 && one_of(w[i - 1], NAME_OWNERS))
+        } else if is(word, b"user") {
             w.len() == 1
         } else {
-            WORDS.contains(&word.as_str())
+            one_of(word, WORDS)
         }
     })
 }
 
+/// The words of a space-separated list (one string rather than a table of pointers: the
+/// lists ship in every page's download).
+fn list(words: &'static str) -> impl Iterator<Item = &'static [u8]> {
+    words
+        .as_bytes()
+        .split(|&c| c == b' ')
+        .filter(|w| !w.is_empty())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 /// Letters and digits of a key, ASCII lower-cased.
-fn flat(key: &str) -> String {
-    key.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
+fn flat(key: &[u8]) -> Vec<u8> {
+    key.iter()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
         .collect()
 }
 
 /// A key's words: split at anything but letters and digits, and where a lower-case letter
-/// meets an upper-case one (`mobileNumber`), lower-cased.
-fn words(key: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in key.chars() {
-        if !c.is_ascii_alphanumeric() {
-            if !cur.is_empty() {
-                out.push(core::mem::take(&mut cur));
+/// or digit meets an upper-case letter (`mobileNumber`).
+fn words(key: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &c) in key.iter().enumerate() {
+        let after_lower = i > 0 && (key[i - 1].is_ascii_lowercase() || key[i - 1].is_ascii_digit());
+        if !c.is_ascii_alphanumeric() || (c.is_ascii_uppercase() && after_lower) {
+            if let Some(s) = start.take() {
+                out.push(key.get(s..i).unwrap_or_default());
             }
-            prev_lower = false;
-            continue;
         }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(core::mem::take(&mut cur));
+        if c.is_ascii_alphanumeric() && start.is_none() {
+            start = Some(i);
         }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
     }
-    if !cur.is_empty() {
-        out.push(cur);
+    if let Some(s) = start {
+        out.push(key.get(s..).unwrap_or_default());
     }
     out
 }
 
-/// One round of `%XX` decoding; `None` when the text holds no valid escape. Bytes that do
-/// not form UTF-8 become U+FFFD.
-pub fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
+/// One round of `%XX` decoding; `None` when the text holds no valid escape.
+pub fn percent_decode(b: &[u8]) -> Option<Vec<u8>> {
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(b.len());
     let mut any = false;
@@ -174,51 +152,50 @@ pub fn percent_decode(s: &str) -> Option<String> {
         out.push(b[i]);
         i += 1;
     }
-    any.then(|| String::from_utf8_lossy(&out).into_owned())
+    any.then_some(out)
 }
 
-/// Characters that stand for `@`: the ASCII one and its full-width and small forms.
-fn is_at(c: char) -> bool {
-    matches!(c, '@' | '\u{FF20}' | '\u{FE6B}')
+/// The length of an `@` at the start of `b`: the ASCII one, or its full-width (U+FF20) or
+/// small (U+FE6B) form in UTF-8; 0 when there is none.
+fn at_len(b: &[u8]) -> usize {
+    match b {
+        [b'@', ..] => 1,
+        [0xEF, 0xBC, 0xA0, ..] | [0xEF, 0xB9, 0xAB, ..] => 3,
+        _ => 0,
+    }
 }
 
 /// An address: `local@domain.tld`, where the local part is at least one character and
 /// the domain has a dot and a final label of two or more letters.
-pub fn has_email(s: &str) -> bool {
-    let chars: Vec<char> = s.chars().collect();
-    chars.iter().enumerate().any(|(i, &c)| {
-        is_at(c)
-            && i > 0
-            && local_char(chars[i - 1])
-            && domain_ok(chars.get(i + 1..).unwrap_or_default())
+pub fn has_email(b: &[u8]) -> bool {
+    (1..b.len()).any(|i| {
+        let rest = b.get(i..).unwrap_or_default();
+        let at = at_len(rest);
+        at > 0 && local_byte(b[i - 1]) && domain_ok(rest.get(at..).unwrap_or_default())
     })
 }
 
-fn local_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-' | '\'') || !c.is_ascii()
+fn local_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-' | b'\'') || c >= 0x80
 }
 
-fn domain_ok(rest: &[char]) -> bool {
+fn domain_ok(rest: &[u8]) -> bool {
     let n = rest
         .iter()
-        .take_while(|&&c| {
-            c.is_ascii_alphanumeric() || c == '-' || c == '.' || (!c.is_ascii() && !is_at(c))
-        })
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80)
         .count();
     let mut domain = rest.get(..n).unwrap_or_default();
-    while let [head @ .., '.'] = domain {
+    while let [head @ .., b'.'] = domain {
         domain = head;
     }
-    let Some(dot) = domain.iter().rposition(|&c| c == '.') else {
+    let Some(dot) = domain.iter().rposition(|&c| c == b'.') else {
         return false;
     };
     let tld = domain.get(dot + 1..).unwrap_or_default();
     dot > 0
-        && domain[0] != '.'
+        && domain[0] != b'.'
         && tld.len() >= 2
-        && tld
-            .iter()
-            .all(|&c| c.is_ascii_alphabetic() || !c.is_ascii())
+        && tld.iter().all(|&c| c.is_ascii_alphabetic() || c >= 0x80)
 }
 
 /// Characters a written phone number is made of, beside digits.
@@ -230,8 +207,7 @@ fn phone_sep(c: u8) -> bool {
 /// not part of a word (`a1234567890`, `sku-12345678` are identifiers), not a date
 /// (`2026-11-03`), not a range of two numbers (`1001-5000`) and not a decimal number
 /// (`1234567.5`).
-pub fn has_phone(s: &str) -> bool {
-    let b = s.as_bytes();
+pub fn has_phone(b: &[u8]) -> bool {
     let mut i = 0;
     while i < b.len() {
         if !(b[i].is_ascii_digit() || b[i] == b'+' || b[i] == b'(') {
@@ -265,7 +241,29 @@ fn glued(b: &[u8], start: usize, end: usize) -> bool {
 }
 
 fn phone_run(run: &[u8]) -> bool {
-    let digits = run.iter().filter(|c| c.is_ascii_digit()).count();
+    // One pass: digits, digit groups (the first three's lengths), separators but spaces.
+    let (mut digits, mut groups, mut lens, mut seps, mut nseps) = (0, 0, [0u8; 3], [0u8; 2], 0);
+    let mut in_group = false;
+    for &c in run {
+        if c.is_ascii_digit() {
+            digits += 1;
+            if !in_group {
+                groups += 1;
+                in_group = true;
+            }
+            if let Some(l) = lens.get_mut(groups - 1) {
+                *l = l.saturating_add(1);
+            }
+        } else {
+            in_group = false;
+            if c != b' ' {
+                if let Some(s) = seps.get_mut(nseps) {
+                    *s = c;
+                }
+                nseps += 1;
+            }
+        }
+    }
     let plus = run.first() == Some(&b'+');
     if digits < 8 && !(plus && digits >= 7) {
         return false;
@@ -273,56 +271,29 @@ fn phone_run(run: &[u8]) -> bool {
     if plus || run.contains(&b'(') {
         return true;
     }
-    let groups: Vec<&[u8]> = run
-        .split(|c| !c.is_ascii_digit())
-        .filter(|g| !g.is_empty())
-        .collect();
-    let seps: Vec<u8> = run
-        .iter()
-        .copied()
-        .filter(|&c| c != b' ' && !c.is_ascii_digit())
-        .collect();
-    let date = groups.len() == 3
-        && seps.len() == 2
+    let date = groups == 3
+        && nseps == 2
         && seps[0] == seps[1]
-        && matches!(
-            (groups[0].len(), groups[1].len(), groups[2].len()),
-            (4, 1..=2, 1..=2) | (1..=2, 1..=2, 4)
-        );
-    let range = groups.len() == 2 && seps == [b'-'] && groups[0][0] != b'0';
-    let decimal = groups.len() == 2 && seps == [b'.'];
+        && matches!(lens, [4, 1..=2, 1..=2] | [1..=2, 1..=2, 4]);
+    let two = groups == 2 && nseps == 1;
+    let range = two && seps[0] == b'-' && run.first() != Some(&b'0');
+    let decimal = two && seps[0] == b'.';
     !(date || range || decimal)
 }
 
 /// Hosts whose paths are people: a link to one of their pages is a profile.
-const PROFILE_HOSTS: &[&str] = &[
-    "linkedin.com/",
-    "lnkd.in/",
-    "facebook.com/",
-    "fb.com/",
-    "instagram.com/",
-    "twitter.com/",
-    "x.com/",
-    "github.com/",
-    "tiktok.com/",
-    "xing.com/",
-    "youtube.com/",
-    "t.me/",
-    "wa.me/",
-    "threads.net/",
-    "bsky.app/",
-];
+const PROFILE_HOSTS: &str =
+    "linkedin.com/ lnkd.in/ facebook.com/ fb.com/ instagram.com/ twitter.com/ x.com/ \
+    github.com/ tiktok.com/ xing.com/ youtube.com/ t.me/ wa.me/ threads.net/ \
+    bsky.app/";
 
 /// A link to a page on a social network (`https://www.linkedin.com/in/jane`,
 /// `linkedin.com/in/jane`): a host of [`PROFILE_HOSTS`] as a whole host name, followed by
 /// a path.
-pub fn has_profile(s: &str) -> bool {
-    let low = crate::pages::lower(s);
-    let b = low.as_bytes();
-    PROFILE_HOSTS.iter().any(|h| {
-        let h = h.as_bytes();
+pub fn has_profile(b: &[u8]) -> bool {
+    list(PROFILE_HOSTS).any(|h| {
         b.windows(h.len()).enumerate().any(|(i, w)| {
-            w == h
+            w.eq_ignore_ascii_case(h)
                 && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'-'))
                 && b.get(i + h.len())
                     .is_some_and(|c| !matches!(c, b'?' | b'#' | b' ' | b'&'))
@@ -344,7 +315,7 @@ mod tests {
             "jo\u{FF20}acme.io",
             "ö@bücher.de",
         ] {
-            assert!(has_email(yes), "{yes}");
+            assert!(has_email(yes.as_bytes()), "{yes}");
         }
         for no in [
             "@jane",
@@ -355,7 +326,7 @@ mod tests {
             "x@.com",
             "a@b.c",
         ] {
-            assert!(!has_email(no), "{no}");
+            assert!(!has_email(no.as_bytes()), "{no}");
         }
     }
 
@@ -372,7 +343,7 @@ mod tests {
             "call +49 30 1234567 now",
             "4155551234",
         ] {
-            assert!(has_phone(yes), "{yes}");
+            assert!(has_phone(yes.as_bytes()), "{yes}");
         }
         for no in [
             "201-1000",
@@ -389,18 +360,19 @@ mod tests {
             "1000+",
             "123e4567-e89b-12d3-a456-426614174000",
         ] {
-            assert!(!has_phone(no), "{no}");
+            assert!(!has_phone(no.as_bytes()), "{no}");
         }
     }
 
     #[test]
     fn profiles() {
-        assert!(has_profile("https://www.LinkedIn.com/in/jane-doe"));
-        assert!(has_profile("linkedin.com/in/jane"));
-        assert!(has_profile("x.com/jane"));
-        assert!(!has_profile("fedex.com/track"));
-        assert!(!has_profile("https://linkedin.com/?trk=1"));
-        assert!(!has_profile("utm_source=linkedin"));
+        let p = |s: &str| has_profile(s.as_bytes());
+        assert!(p("https://www.LinkedIn.com/in/jane-doe"));
+        assert!(p("linkedin.com/in/jane"));
+        assert!(p("x.com/jane"));
+        assert!(!p("fedex.com/track"));
+        assert!(!p("https://linkedin.com/?trk=1"));
+        assert!(!p("utm_source=linkedin"));
     }
 
     #[test]
@@ -453,9 +425,9 @@ mod tests {
 
     #[test]
     fn decoding() {
-        assert_eq!(percent_decode("a%40b").as_deref(), Some("a@b"));
-        assert_eq!(percent_decode("100%"), None);
-        assert_eq!(percent_decode("%zz%4"), None);
+        assert_eq!(percent_decode(b"a%40b").as_deref(), Some(&b"a@b"[..]));
+        assert_eq!(percent_decode(b"100%"), None);
+        assert_eq!(percent_decode(b"%zz%4"), None);
         assert!(personal_text("jane%2540example.com"));
         assert!(personal_text("jane%252540example.com"));
         let deep = ["%", &"25".repeat(6), "41"].concat();

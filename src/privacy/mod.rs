@@ -33,189 +33,177 @@ pub use url::{clean_url, REDACTED};
 
 /// An event as it may be kept.
 #[derive(Debug, PartialEq)]
-pub struct Cleaned<'t> {
-    /// Its text: the original when nothing was removed; `None` when nothing worth keeping
-    /// is left (an identify without traits).
-    pub text: Option<Cow<'t, str>>,
+pub struct Cleaned {
+    /// Its text, rewritten: the same text when nothing was removed (written compactly, as
+    /// the tag's JSON.stringify does); `None` when nothing worth keeping is left (an
+    /// identify without traits).
+    pub text: Option<String>,
     /// What was removed, by key: `traits.KEY`, `props.KEY`, `url`, `form`.
     pub dropped: Vec<String>,
 }
 
 /// An event's JSON text without personal data. Text that is not an event object is
 /// returned as it is (reading it reports the problem).
-pub fn clean_event<'t>(set: &RuleSet, text: &'t str) -> Cleaned<'t> {
-    match json::parse(text) {
-        Ok(node) => clean_node(set, &node, text),
-        Err(_) => Cleaned {
-            text: Some(Cow::Borrowed(text)),
-            dropped: Vec::new(),
-        },
-    }
+pub fn clean_event(set: &RuleSet, text: &str) -> Cleaned {
+    let mut dropped = Vec::new();
+    let text = match json::parse(text) {
+        Ok(node) => {
+            let mut out = String::with_capacity(text.len());
+            clean_node(set, &node, text, &mut out, &mut dropped).then_some(out)
+        }
+        Err(_) => Some(text.into()),
+    };
+    Cleaned { text, dropped }
 }
 
 /// Stored state (`{"v":1,"events":[…]}`) with every event cleaned, and what was removed:
-/// how personal data stored by an older tag is cleaned on the next load. Borrowed when
-/// nothing changed; text that is not state is returned as it is.
-pub fn clean_state<'t>(set: &RuleSet, text: &'t str) -> (Cow<'t, str>, Vec<String>) {
+/// how personal data stored by an older tag is cleaned on the next load. Text that is not
+/// state is returned as it is.
+pub fn clean_state(set: &RuleSet, text: &str) -> (String, Vec<String>) {
     let mut dropped = Vec::new();
-    let Ok(node) = json::parse(text) else {
-        return (Cow::Borrowed(text), dropped);
-    };
-    let (Some(v), Some(Value::Arr(items))) = (node.get("v"), node.get("events").map(|n| &n.value))
+    let node = json::parse(text).ok();
+    let v = node.as_ref().and_then(|n| n.get("v"));
+    let events = node.as_ref().and_then(|n| n.get("events"));
+    let (
+        Some(v),
+        Some(Node {
+            value: Value::Arr(items),
+            ..
+        }),
+    ) = (v, events)
     else {
-        return (Cow::Borrowed(text), dropped);
+        return (text.into(), dropped);
     };
-    let mut changed = false;
     let mut out = String::with_capacity(text.len());
     out.push_str("{\"v\":");
     out.push_str(raw(text, v));
     out.push_str(",\"events\":[");
-    let mut first = true;
     for item in items {
-        let c = clean_node(set, item, text);
-        dropped.extend(c.dropped);
-        match c.text {
-            Some(t) => {
-                changed |= matches!(t, Cow::Owned(_));
-                if !first {
-                    out.push(',');
-                }
-                out.push_str(&t);
-                first = false;
-            }
-            None => changed = true,
+        let mark = out.len();
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        if !clean_node(set, item, text, &mut out, &mut dropped) {
+            out.truncate(mark);
         }
     }
     out.push_str("]}");
-    if changed {
-        (Cow::Owned(out), dropped)
-    } else {
-        (Cow::Borrowed(text), dropped)
-    }
+    (out, dropped)
 }
 
 fn raw<'t>(src: &'t str, n: &Node<'_>) -> &'t str {
     slice(src, n.at as usize, n.end as usize)
 }
 
-fn clean_node<'t>(set: &RuleSet, node: &Node<'_>, src: &'t str) -> Cleaned<'t> {
-    let whole = raw(src, node);
-    let mut dropped = Vec::new();
+/// Writes the event `node` without personal data to `out`; false when nothing worth
+/// keeping is left (what was written is then to be discarded).
+fn clean_node(
+    set: &RuleSet,
+    node: &Node<'_>,
+    src: &str,
+    out: &mut String,
+    dropped: &mut Vec<String>,
+) -> bool {
     let Value::Obj(fields) = &node.value else {
-        return Cleaned {
-            text: Some(Cow::Borrowed(whole)),
-            dropped,
-        };
+        out.push_str(raw(src, node));
+        return true;
     };
     let identify = node.get("type").and_then(Node::as_str) == Some("identify");
-    let mut changed = false;
     let mut traits_left = 0;
-    let mut out = String::with_capacity(whole.len());
+    let start = out.len();
     out.push('{');
     for (k, v) in fields {
-        let text: Cow<str> = match k.as_ref() {
-            "url" => match v.as_str().map(clean_url) {
-                Some(Cow::Owned(u)) => {
-                    dropped.push("url".into());
-                    Cow::Owned(string(&u))
-                }
-                _ => Cow::Borrowed(raw(src, v)),
-            },
-            "form" if v.as_str().is_some_and(personal_text) => {
-                dropped.push("form".into());
-                Cow::Owned(string(REDACTED))
-            }
-            "props" => clean_map(set, v, src, false, &mut dropped).0,
-            "traits" => {
-                let (text, left) = clean_map(set, v, src, true, &mut dropped);
-                traits_left = left;
-                text
-            }
-            "visitor" => {
-                changed = true;
-                continue;
-            }
-            _ => Cow::Borrowed(raw(src, v)),
-        };
-        changed |= matches!(text, Cow::Owned(_));
-        if out.len() > 1 {
+        if k == "visitor" {
+            continue;
+        }
+        if out.len() > start + 1 {
             out.push(',');
         }
-        write_str(&mut out, k);
+        write_str(out, k);
         out.push(':');
-        out.push_str(&text);
+        match (k.as_ref(), v.as_str()) {
+            ("url", Some(u)) => {
+                let clean = clean_url(u);
+                if matches!(clean, Cow::Owned(_)) {
+                    dropped.push("url".into());
+                }
+                write_str(out, &clean);
+            }
+            ("form", Some(f)) if personal_text(f) => {
+                dropped.push("form".into());
+                write_str(out, REDACTED);
+            }
+            ("props", _) => {
+                clean_map(set, v, src, false, out, dropped);
+            }
+            ("traits", _) => traits_left = clean_map(set, v, src, true, out, dropped),
+            _ => out.push_str(raw(src, v)),
+        }
     }
     out.push('}');
-    let text = if identify && traits_left == 0 {
-        None
-    } else if changed {
-        Some(Cow::Owned(out))
-    } else {
-        Some(Cow::Borrowed(whole))
-    };
-    Cleaned { text, dropped }
+    !(identify && traits_left == 0)
 }
 
-/// Props or traits without personal data: the object text (borrowed when unchanged) and
-/// how many keys are left.
-fn clean_map<'t>(
+/// Writes props or traits without personal data; returns how many keys are left.
+fn clean_map(
     set: &RuleSet,
     v: &Node<'_>,
-    src: &'t str,
+    src: &str,
     traits: bool,
+    out: &mut String,
     dropped: &mut Vec<String>,
-) -> (Cow<'t, str>, usize) {
+) -> usize {
     let Value::Obj(map) = &v.value else {
-        return (Cow::Borrowed(raw(src, v)), 1);
+        out.push_str(raw(src, v));
+        return 1;
     };
     let read = if traits {
         trait_fields(set)
     } else {
         Vec::new()
     };
-    let mut kept: Vec<(&str, Cow<str>)> = Vec::new();
-    let mut changed = false;
+    // Key and value text, kept in order; a derived `email_type` is a bare word.
+    let mut kept: Vec<(&str, &str, bool)> = Vec::new();
     for (k, n) in map {
         if traits && detect::email_key(k) {
             let kind = n
                 .as_str()
                 .and_then(|s| crate::traits::email_type(s, &set.competitor_domains));
             if let Some(kind) = kind {
-                put(&mut kept, "email_type", Cow::Owned(string(kind)));
-                changed = true;
+                put(&mut kept, ("email_type", kind, true));
                 continue;
             }
         }
         let declared = !traits || k == "email_type" || read.contains(&k.as_ref());
         let personal = k != "email_type" && personal_key(k);
         if declared && !personal && !personal_value(&n.value) {
-            put(&mut kept, k, Cow::Borrowed(raw(src, n)));
+            put(&mut kept, (k, raw(src, n), false));
         } else {
-            changed = true;
             dropped.push(field_name(if traits { "traits" } else { "props" }, k));
         }
     }
-    if !changed {
-        return (Cow::Borrowed(raw(src, v)), kept.len());
-    }
-    let mut out = String::from("{");
-    for (i, (k, text)) in kept.iter().enumerate() {
+    out.push('{');
+    for (i, (k, text, bare)) in kept.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        write_str(&mut out, k);
+        write_str(out, k);
         out.push(':');
-        out.push_str(text);
+        if *bare {
+            write_str(out, text);
+        } else {
+            out.push_str(text);
+        }
     }
     out.push('}');
-    (Cow::Owned(out), kept.len())
+    kept.len()
 }
 
-/// Sets `key` in an ordered map, replacing an earlier value in place.
-fn put<'k, 't>(kept: &mut Vec<(&'k str, Cow<'t, str>)>, key: &'k str, text: Cow<'t, str>) {
-    match kept.iter_mut().find(|(k, _)| *k == key) {
-        Some(slot) => slot.1 = text,
-        None => kept.push((key, text)),
+/// Sets a key in an ordered map, replacing an earlier value in place.
+fn put<'a>(kept: &mut Vec<(&'a str, &'a str, bool)>, entry: (&'a str, &'a str, bool)) {
+    match kept.iter_mut().find(|e| e.0 == entry.0) {
+        Some(slot) => *slot = entry,
+        None => kept.push(entry),
     }
 }
 
@@ -257,10 +245,4 @@ fn field_name(prefix: &str, key: &str) -> String {
         key
     };
     [prefix, ".", key].concat()
-}
-
-fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    write_str(&mut out, s);
-    out
 }

@@ -10,7 +10,7 @@ use alloc::borrow::Cow;
 
 use crate::json::slice;
 
-use super::detect::{has_profile, percent_decode, personal_key, personal_text, MAX_DECODE};
+use super::detect::{any_decoding, has_profile, personal_key, personal_text};
 
 /// What a personal path segment is replaced by.
 pub const REDACTED: &str = "redacted";
@@ -67,7 +67,12 @@ fn split_authority(url: &str) -> (&str, &str) {
 
 /// Copies the scheme and host, leaving out `user:password@`.
 fn clean_head(head: &str, out: &mut String) -> bool {
-    let start = head.find("//").map_or(0, |i| i + 2);
+    // Byte search: a `str` pattern search would bring str slicing's panic path into the tag.
+    let start = head
+        .as_bytes()
+        .windows(2)
+        .position(|w| w == b"//")
+        .map_or(0, |i| i + 2);
     match slice(head, start, head.len()).rfind('@') {
         Some(at) => {
             out.push_str(slice(head, 0, start));
@@ -83,7 +88,7 @@ fn clean_head(head: &str, out: &mut String) -> bool {
 
 fn clean_path(path: &str, out: &mut String) -> bool {
     // A profile link written into the path spans segments (`/share/https://x.com/jane`).
-    if any_decoding(path, has_profile) {
+    if any_decoding(path.as_bytes(), has_profile) {
         out.push('/');
         out.push_str(REDACTED);
         return true;
@@ -130,19 +135,4 @@ fn personal_fragment(fragment: &str) -> bool {
             .split(['&', '?', ';', '/', '#'])
             .filter_map(|p| p.split_once('='))
             .any(|(k, _)| personal_key(k))
-}
-
-/// Whether `test` holds for `text` or one of its percent-decodings.
-fn any_decoding(text: &str, test: fn(&str) -> bool) -> bool {
-    let mut cur = Cow::Borrowed(text);
-    for _ in 0..=MAX_DECODE {
-        if test(&cur) {
-            return true;
-        }
-        match percent_decode(&cur) {
-            Some(next) => cur = Cow::Owned(next),
-            None => return false,
-        }
-    }
-    true
 }

@@ -4,7 +4,6 @@
 //! another tab wrote, and degrades to memory when storage is missing, broken or full.
 
 use crate::prelude::*;
-use alloc::borrow::Cow;
 
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
@@ -217,14 +216,17 @@ impl Tracker {
         };
         let kept = privacy::clean_event(&self.set, text);
         self.privacy_warn(&kept.dropped);
-        let (e, text): (_, Box<str>) = match kept.text {
-            None => return JsValue::NULL,
-            Some(Cow::Borrowed(t)) => (e, t.into()),
-            Some(Cow::Owned(t)) => match self.set.event_from_text(&t) {
-                Ok(e) => (e, t.into()),
+        let Some(clean) = kept.text else {
+            return JsValue::NULL;
+        };
+        let e = match clean == text {
+            true => e,
+            false => match self.set.event_from_text(&clean) {
+                Ok(e) => e,
                 Err(err) => return js_problem(&err),
             },
         };
+        let text: Box<str> = clean.into();
         if self.persist {
             self.pull();
         }
@@ -270,7 +272,7 @@ impl Tracker {
                 // State written by an older tag may hold personal data: cleaned here.
                 let (clean, dropped) = privacy::clean_state(&self.set, &t);
                 self.privacy_warn(&dropped);
-                self.scrubbed |= matches!(clean, Cow::Owned(_));
+                self.scrubbed |= clean != t;
                 match Visitor::from_text(&self.set, &clean) {
                     Ok((stored, dropped)) => {
                         if !dropped.is_empty() {
@@ -318,23 +320,17 @@ impl Tracker {
             return;
         }
         self.privacy_warned = true;
-        let mut names: Vec<&str> = Vec::new();
-        for d in dropped.iter().take(MAX_NAMED) {
-            if !names.contains(&d.as_str()) {
-                names.push(d);
+        let mut message =
+            String::from("leadscore: not kept (personal data, or traits no rule reads): ");
+        for (i, d) in dropped.iter().take(MAX_NAMED).enumerate() {
+            if i > 0 {
+                message.push_str(", ");
             }
+            message.push_str(d);
         }
-        let more = if dropped.len() > MAX_NAMED {
-            ", …"
-        } else {
-            ""
-        };
-        let message = [
-            "leadscore: not kept (personal data, or traits no rule reads): ",
-            &names.join(", "),
-            more,
-        ]
-        .concat();
+        if dropped.len() > MAX_NAMED {
+            message.push_str(", …");
+        }
         web_sys::console::warn_1(&message.into());
     }
 
