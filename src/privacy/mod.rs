@@ -116,6 +116,7 @@ fn clean_node(
         if k == "visitor" {
             continue;
         }
+        let mark = out.len();
         if out.len() > start + 1 {
             out.push(',');
         }
@@ -133,8 +134,11 @@ fn clean_node(
                 dropped.push("form".into());
                 write_str(out, REDACTED);
             }
+            // Props all dropped: no `props` at all, as the tag writes an event without any.
             ("props", _) => {
-                clean_map(set, v, src, false, out, dropped);
+                if clean_map(set, v, src, false, out, dropped) == 0 {
+                    out.truncate(mark);
+                }
             }
             ("traits", _) => traits_left = clean_map(set, v, src, true, out, dropped),
             _ => out.push_str(raw(src, v)),
