@@ -180,8 +180,11 @@ fn local_byte(c: u8) -> bool {
 }
 
 fn domain_ok(rest: &[u8]) -> bool {
+    // A domain name is at most 253 bytes: the bound keeps hostile text (`a＠a＠a＠…`,
+    // whose full-width `＠` are domain bytes) linear.
     let n = rest
         .iter()
+        .take(MAX_DOMAIN)
         .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c >= 0x80)
         .count();
     let mut domain = rest.get(..n).unwrap_or_default();
@@ -197,6 +200,8 @@ fn domain_ok(rest: &[u8]) -> bool {
         && tld.len() >= 2
         && tld.iter().all(|&c| c.is_ascii_alphabetic() || c >= 0x80)
 }
+
+const MAX_DOMAIN: usize = 256;
 
 /// Characters a written phone number is made of, beside digits.
 fn phone_sep(c: u8) -> bool {
@@ -436,5 +441,8 @@ mod tests {
             "too deep to look through: treated as personal"
         );
         assert!(!personal_text("100%25"));
+        // Hostile text stays linear (this would take minutes if the domain scan were not
+        // bounded).
+        assert!(!personal_text(&"a\u{FF20}".repeat(20_000)));
     }
 }
