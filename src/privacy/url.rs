@@ -18,12 +18,8 @@ pub const REDACTED: &str = "redacted";
 /// `url` without personal data; borrowed when there was none.
 pub fn clean_url(url: &str) -> Cow<'_, str> {
     let (head, rest) = split_authority(url);
-    let hash = rest.find('#');
-    let before_hash = slice(rest, 0, hash.unwrap_or(rest.len()));
-    let q = before_hash.find('?');
-    let path = slice(before_hash, 0, q.unwrap_or(before_hash.len()));
-    let query = q.map(|q| slice(before_hash, q + 1, before_hash.len()));
-    let fragment = hash.map(|h| slice(rest, h + 1, rest.len()));
+    let (rest, fragment) = split_at(rest, b'#');
+    let (path, query) = split_at(rest, b'?');
 
     let mut out = String::with_capacity(url.len());
     let mut changed = clean_head(head, &mut out);
@@ -73,10 +69,14 @@ fn clean_head(head: &str, out: &mut String) -> bool {
         .windows(2)
         .position(|w| w == b"//")
         .map_or(0, |i| i + 2);
-    match slice(head, start, head.len()).rfind('@') {
+    match head
+        .bytes()
+        .rposition(|c| c == b'@')
+        .filter(|&at| at >= start)
+    {
         Some(at) => {
             out.push_str(slice(head, 0, start));
-            out.push_str(slice(head, start + at + 1, head.len()));
+            out.push_str(slice(head, at + 1, head.len()));
             true
         }
         None => {
@@ -94,7 +94,7 @@ fn clean_path(path: &str, out: &mut String) -> bool {
         return true;
     }
     let mut changed = false;
-    for (i, seg) in path.split('/').enumerate() {
+    for (i, seg) in pieces(path, |c| c == b'/').enumerate() {
         if i > 0 {
             out.push('/');
         }
@@ -111,8 +111,9 @@ fn clean_path(path: &str, out: &mut String) -> bool {
 fn clean_query(query: &str, out: &mut String) -> bool {
     let mut changed = false;
     let mut first = true;
-    for param in query.split('&') {
-        let (k, v) = param.split_once('=').unwrap_or((param, ""));
+    for param in pieces(query, |c| c == b'&') {
+        let (k, v) = split_at(param, b'=');
+        let v = v.unwrap_or("");
         if personal_key(k) || personal_text(k) || personal_text(v) {
             changed = true;
             continue;
@@ -131,8 +132,28 @@ fn clean_query(query: &str, out: &mut String) -> bool {
 /// (`#/u?email=…`, `#access_token=…`).
 fn personal_fragment(fragment: &str) -> bool {
     personal_text(fragment)
-        || fragment
-            .split(['&', '?', ';', '/', '#'])
-            .filter_map(|p| p.split_once('='))
-            .any(|(k, _)| personal_key(k))
+        || pieces(fragment, |c| matches!(c, b'&' | b'?' | b';' | b'/' | b'#'))
+            .filter_map(|p| match split_at(p, b'=') {
+                (k, Some(_)) => Some(k),
+                _ => None,
+            })
+            .any(personal_key)
+}
+
+/// `s` before and after the first `c`. Byte scans here and in [`pieces`] rather than `str`
+/// patterns: the separators are ASCII, and the tag then ships no char searchers.
+fn split_at(s: &str, c: u8) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == c) {
+        Some(i) => (slice(s, 0, i), Some(slice(s, i + 1, s.len()))),
+        None => (s, None),
+    }
+}
+
+/// The pieces of `s` between the bytes `sep` accepts.
+fn pieces(s: &str, sep: fn(u8) -> bool) -> impl Iterator<Item = &str> {
+    let base = s.as_ptr() as usize;
+    s.as_bytes().split(move |&c| sep(c)).map(move |p| {
+        let at = p.as_ptr() as usize - base;
+        slice(s, at, at + p.len())
+    })
 }
