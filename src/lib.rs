@@ -28,6 +28,7 @@ pub mod json;
 pub mod occurrences;
 pub mod pages;
 pub mod payload;
+pub mod privacy;
 pub mod rules;
 pub mod schema;
 pub mod state;
