@@ -3,7 +3,7 @@
 
 use crate::prelude::*;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::json::{Node, Owned, Value};
 use crate::pages::{lower, Flavor, Glob};
 use crate::rules::Reader;
@@ -163,10 +163,7 @@ pub fn compile(
     let op_name = r.req_str(obj, "op", path)?;
     let value_path = [path, ".value"].concat();
     let Some(value) = obj.get("value") else {
-        r.push(
-            Error::new(ErrorKind::MissingField("value"), path),
-            Some(node),
-        );
+        r.missing("value", path, node);
         return None;
     };
     let v = &value.value;

@@ -7,6 +7,7 @@ use alloc::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
+use crate::rules::limits::MAX_TS;
 use crate::rules::{join, RuleSet, IDENTIFY};
 
 const EVENT_FIELDS: &[&str] = &[
@@ -58,11 +59,21 @@ impl RuleSet {
     /// Reads one event from JSON text; the error names the field at fault.
     pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
         let node = json::read(text)?;
-        self.event(&node)
-            .map_err(|e| match node_at(&node, &e.path) {
+        self.event(&node).map_err(|e| {
+            let at = match e.kind {
+                // Reported on the object that lacks it.
+                ErrorKind::MissingField(_) => Some(node.at),
+                // A problem about a key is shown at the key.
+                ErrorKind::UnknownField { .. } | ErrorKind::UnknownProp { .. } => {
+                    node_at(&node, &e.path).map(|at| json::key_at(text, at))
+                }
+                _ => node_at(&node, &e.path),
+            };
+            match at {
                 Some(at) => e.at(text, at),
                 None => e,
-            })
+            }
+        })
     }
 
     /// Reads one event from a parsed value.
@@ -94,19 +105,20 @@ impl RuleSet {
         }
         let [ty_node, ts_node, url_node, dwell_node, form_node, props_node, traits_node] = f;
         let ty_name = match ty_node {
-            None => return Err(Error::new(ErrorKind::MissingField("type"), "")),
+            None => return Err(Error::new(ErrorKind::MissingField("type"), "type")),
             Some(n) => n.as_str().ok_or_else(|| wrong("a string", "type", n))?,
         };
         let ty = self
             .event_id(ty_name)
             .ok_or_else(|| Error::new(ErrorKind::UnknownEvent(ty_name.to_string()), "type"))?;
         let ts = match ts_node {
-            None => return Err(Error::new(ErrorKind::MissingField("ts"), "")),
+            None => return Err(Error::new(ErrorKind::MissingField("ts"), "ts")),
             Some(n) => n.as_f64().ok_or_else(|| wrong("a number", "ts", n))?,
         };
-        if !ts.is_finite() {
+        // NaN fails the test too. Infinities only arrive through the lenient state reader.
+        if !(-MAX_TS..=MAX_TS).contains(&ts) {
             return Err(Error::new(
-                ErrorKind::InvalidValue("must be a finite number"),
+                ErrorKind::OutOfRange("must be within ±8.64e15 ms of 1970 (JavaScript dates)"),
                 "ts",
             ));
         }
@@ -119,10 +131,16 @@ impl RuleSet {
         let dwell_ms = match dwell_node {
             None => 0.0,
             Some(n) => match n.as_f64() {
-                Some(d) if d.is_finite() && d >= 0.0 => d,
-                Some(_) => {
+                Some(d) if (0.0..=MAX_TS).contains(&d) => d,
+                Some(d) if d < 0.0 => {
                     return Err(Error::new(
                         ErrorKind::InvalidValue("must be a number >= 0"),
+                        "dwellMs",
+                    ))
+                }
+                Some(_) => {
+                    return Err(Error::new(
+                        ErrorKind::OutOfRange("must be at most 8.64e15"),
                         "dwellMs",
                     ))
                 }
@@ -145,6 +163,7 @@ impl RuleSet {
                         join("props", k),
                     ));
                 }
+                finite(p, "props")?;
                 p.iter()
                     .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
                     .collect()
@@ -156,10 +175,12 @@ impl RuleSet {
             Some(Node {
                 value: Value::Obj(t),
                 ..
-            }) if ty == IDENTIFY => t
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
-                .collect(),
+            }) if ty == IDENTIFY => {
+                finite(t, "traits")?;
+                t.iter()
+                    .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
+                    .collect()
+            }
             Some(n) if ty == IDENTIFY => return Err(wrong("an object", "traits", n)),
             Some(_) => {
                 return Err(Error::new(
@@ -184,6 +205,26 @@ impl RuleSet {
             dwell_ms,
             extra,
         })
+    }
+}
+
+/// Every number inside these fields is finite. The strict reader never makes an infinity;
+/// the lenient one (stored state) can, and the event holding it is refused here.
+fn finite(fields: &[(alloc::borrow::Cow<'_, str>, Node<'_>)], path: &str) -> Result<(), Error> {
+    fn bad(n: &Node<'_>) -> bool {
+        match &n.value {
+            Value::Num(x) => !x.is_finite(),
+            Value::Arr(items) => items.iter().any(bad),
+            Value::Obj(f) => f.iter().any(|(_, v)| bad(v)),
+            _ => false,
+        }
+    }
+    match fields.iter().find(|(_, v)| bad(v)) {
+        None => Ok(()),
+        Some((k, _)) => Err(Error::new(
+            ErrorKind::OutOfRange("a number beyond the largest double (about 1.8e308)"),
+            join(path, k),
+        )),
     }
 }
 
@@ -272,14 +313,25 @@ mod tests {
                 "unknown_prop",
                 "props.seat",
             ),
-            (r#"{"type":"page_view"}"#, "missing_field", ""),
+            (r#"{"type":"page_view"}"#, "missing_field", "ts"),
             (r#"{"type":"page_view","ts":"1"}"#, "wrong_type", "ts"),
             (
                 r#"{"type":"page_view","ts":1,"dwellMs":-5}"#,
                 "invalid_value",
                 "dwellMs",
             ),
-            (r#"{"type":"page_view","ts":1e999}"#, "invalid_value", "ts"),
+            (r#"{"type":"page_view","ts":1e999}"#, "out_of_range", "ts"),
+            (r#"{"type":"page_view","ts":9e15}"#, "out_of_range", "ts"),
+            (
+                r#"{"type":"page_view","ts":1,"dwellMs":1e16}"#,
+                "out_of_range",
+                "dwellMs",
+            ),
+            (
+                r#"{"type":"identify","ts":1,"traits":{"a":{"b":[1e400]}}}"#,
+                "out_of_range",
+                "traits.a.b[0]",
+            ),
             (
                 r#"{"type":"page_view","ts":1,"tz":3}"#,
                 "unknown_field",
@@ -291,7 +343,7 @@ mod tests {
                 "traits",
             ),
             (r#"[1]"#, "wrong_type", ""),
-            (r#"{"type":"#, "syntax", ""),
+            (r#"{"type":"#, "syntax", "type"),
         ] {
             let e = s.event_from_text(text).unwrap_err();
             assert_eq!((e.code(), e.path.as_str()), (code, path), "{text}");
@@ -299,6 +351,7 @@ mod tests {
         let e = s
             .event_from_text("{\"type\":\"webinar_attended\",\"ts\":1,\n \"props\":{\"seat\":3}}")
             .unwrap_err();
-        assert_eq!((e.line, e.column), (2, 18));
+        // At the prop's key: the key is what is not declared.
+        assert_eq!((e.line, e.column), (2, 11));
     }
 }

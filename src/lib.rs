@@ -30,6 +30,7 @@ pub mod pages;
 pub mod payload;
 pub mod rules;
 pub mod schema;
+mod sort;
 pub mod state;
 pub mod traits;
 

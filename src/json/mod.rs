@@ -35,24 +35,47 @@ pub enum Value<'a> {
 /// A value that owns its strings, for what outlives the text (rules, stored events).
 pub type Owned = Value<'static>;
 
-/// Where and why the text is not JSON.
+/// Where and why the text is not JSON (or not JSON this reader accepts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
     pub offset: u32,
     pub message: &'static str,
     /// For duplicate keys: the key.
     pub key: Option<String>,
+    /// A number beyond the finite doubles (`1e400`): JSON's grammar allows it, but no
+    /// number in leadscore may be infinite.
+    pub out_of_range: bool,
+    /// JSON path of the value being read when the problem was found (`rules[3].when`),
+    /// or of the duplicated key; empty at the top level.
+    pub path: String,
 }
 
 /// Nesting deeper than this is refused: rules and events are shallow, and a deep hostile
 /// document must not exhaust the stack.
-const MAX_DEPTH: u32 = 64;
+pub const MAX_DEPTH: u32 = 64;
 
+/// Objects with more keys than this find duplicates by sorting rather than by scanning, so
+/// a hostile object with a million keys stays near-linear.
+const SCAN_KEYS: usize = 16;
+
+/// Parses `text`; a number too large for a double (`1e400`) is an error.
 pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
+    parse_with(text, false)
+}
+
+/// Parses `text`, reading a number too large for a double as ±infinity instead of
+/// failing, for readers that check each item and keep the good ones (stored state): the
+/// item holding it is then refused on its own.
+pub fn parse_lenient(text: &str) -> Result<Node<'_>, SyntaxError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, lenient: bool) -> Result<Node<'_>, SyntaxError> {
     let mut p = Parser {
         text,
         s: text.as_bytes(),
         i: 0,
+        lenient,
     };
     p.ws();
     let node = p.value(0)?;
@@ -66,14 +89,120 @@ pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
 /// Parses `text`, turning a syntax problem into the engine's [`Error`](crate::Error)
 /// (`syntax`, or `duplicate_key`) with its line and column: how every surface reads JSON.
 pub fn read(text: &str) -> Result<Node<'_>, crate::Error> {
-    use crate::error::{Error, ErrorKind};
-    parse(text).map_err(|e| {
-        let kind = match e.key {
+    parse(text).map_err(|e| e.into_error(text))
+}
+
+impl SyntaxError {
+    /// The engine's error: `duplicate_key`, `out_of_range` or `syntax`, with the path and
+    /// the line and column in `text`.
+    pub fn into_error(self, text: &str) -> crate::Error {
+        use crate::error::{Error, ErrorKind};
+        let kind = match self.key {
             Some(k) => ErrorKind::DuplicateKey(k),
-            None => ErrorKind::Syntax(e.message),
+            None if self.out_of_range => ErrorKind::OutOfRange(self.message),
+            None => ErrorKind::Syntax(self.message),
         };
-        Error::new(kind, "").at(text, e.offset)
-    })
+        Error::new(kind, self.path).at(text, self.offset)
+    }
+
+    /// Unwinding out of the value at `key` of an object: the path gains that key.
+    fn inside_key(mut self, key: &str) -> Self {
+        self.path = crate::error::within(key, &self.path);
+        self
+    }
+
+    /// Unwinding out of item `i` of an array.
+    fn inside_index(mut self, i: usize) -> Self {
+        self.path = crate::error::within(&crate::error::at_index("", i), &self.path);
+        self
+    }
+}
+
+/// Byte offset of the key whose value starts at `value_at`: problems about a key (an
+/// unknown field, a key not allowed here) point at the key, not at its value. Walks back
+/// over `"key" :` (keys are kept without their offsets, which most readers never need).
+pub fn key_at(text: &str, value_at: u32) -> u32 {
+    let s = text.as_bytes();
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut i = (value_at as usize).min(s.len());
+    while i > 0 && ws(s[i - 1]) {
+        i -= 1;
+    }
+    if i == 0 || s[i - 1] != b':' {
+        return value_at;
+    }
+    i -= 1;
+    while i > 0 && ws(s[i - 1]) {
+        i -= 1;
+    }
+    if i == 0 || s[i - 1] != b'"' {
+        return value_at;
+    }
+    // The closing quote is at i - 1. Inside a key every quote is escaped, i.e. preceded by
+    // an odd run of backslashes; the opening quote is the first one that is not.
+    let mut j = i - 1;
+    while j > 0 {
+        j -= 1;
+        if s[j] == b'"' {
+            let run = s[..j].iter().rev().take_while(|&&b| b == b'\\').count();
+            if run % 2 == 0 {
+                return j as u32;
+            }
+        }
+    }
+    value_at
+}
+
+/// Line and column of many offsets in one text, each in time independent of the text's
+/// size: a document with 100,000 problems on one minified line must not be re-scanned
+/// from its start for each.
+pub struct Positions {
+    /// Byte offset where each line starts.
+    lines: Vec<u32>,
+    /// UTF-8 continuation bytes before each multiple of [`STRIDE`].
+    cont: Vec<u32>,
+}
+
+const STRIDE: usize = 256;
+
+impl Positions {
+    pub fn new(text: &str) -> Positions {
+        let s = text.as_bytes();
+        let mut lines = vec![0u32];
+        let mut cont = Vec::with_capacity(s.len() / STRIDE + 1);
+        let mut n = 0u32;
+        for (i, &b) in s.iter().enumerate() {
+            if i % STRIDE == 0 {
+                cont.push(n);
+            }
+            if b == b'\n' {
+                lines.push(i as u32 + 1);
+            }
+            n += (b & 0xC0 == 0x80) as u32;
+        }
+        Positions { lines, cont }
+    }
+
+    /// Continuation bytes before `offset`.
+    fn cont_before(&self, s: &[u8], offset: usize) -> u32 {
+        let k = offset / STRIDE;
+        let base = self.cont.get(k).copied().unwrap_or(0);
+        base + s[k * STRIDE..offset]
+            .iter()
+            .filter(|&&b| b & 0xC0 == 0x80)
+            .count() as u32
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, text: &str, offset: u32) -> (u32, u32) {
+        let s = text.as_bytes();
+        let offset = (offset as usize).min(s.len());
+        let line = self.lines.partition_point(|&l| l as usize <= offset);
+        let start = self.lines[line - 1] as usize;
+        let chars =
+            (offset - start) as u32 - (self.cont_before(s, offset) - self.cont_before(s, start));
+        (line as u32, chars + 1)
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -97,6 +226,8 @@ struct Parser<'a> {
     text: &'a str,
     s: &'a [u8],
     i: usize,
+    /// Read numbers beyond the doubles as infinities (see [`parse_lenient`]).
+    lenient: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -105,6 +236,8 @@ impl<'a> Parser<'a> {
             offset: self.i as u32,
             message,
             key: None,
+            out_of_range: false,
+            path: String::new(),
         }
     }
 
@@ -162,12 +295,9 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.i as u32;
             let key = self.string()?;
-            if fields.iter().any(|(k, _)| *k == key) {
-                return Err(SyntaxError {
-                    offset: key_at,
-                    message: "duplicate key",
-                    key: Some(key.into_owned()),
-                });
+            // Small objects (nearly all) scan; large ones are checked once, at the end.
+            if fields.len() < SCAN_KEYS && fields.iter().any(|(k, _)| *k == key) {
+                return Err(duplicate(key_at, key.into_owned()));
             }
             self.ws();
             if self.s.get(self.i) != Some(&b':') {
@@ -175,16 +305,38 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
-            let v = self.value(depth + 1)?;
+            let v = self.value(depth + 1).map_err(|e| e.inside_key(&key))?;
             fields.push((key, v));
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
+                    if fields.len() > SCAN_KEYS {
+                        self.no_duplicates(&fields)?;
+                    }
                     return Ok(Value::Obj(fields));
                 }
                 _ => return Err(self.err("expected ',' or '}'")),
+            }
+        }
+    }
+
+    /// The first repeated key of a large object (in source order), by sorting the keys.
+    fn no_duplicates(&self, fields: &[(Cow<'a, str>, Node<'a>)]) -> Result<(), SyntaxError> {
+        let mut order: Vec<u32> = (0..fields.len() as u32).collect();
+        let key = |i: &u32| fields[*i as usize].0.as_ref();
+        crate::sort::sort_by(&mut order, |a, b| (key(a), a) < (key(b), b));
+        let repeat = order
+            .windows(2)
+            .filter(|w| key(&w[0]) == key(&w[1]))
+            .map(|w| w[1])
+            .min();
+        match repeat {
+            None => Ok(()),
+            Some(i) => {
+                let (k, v) = &fields[i as usize];
+                Err(duplicate(key_at(self.text, v.at), k.to_string()))
             }
         }
     }
@@ -199,7 +351,8 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let i = items.len();
+            items.push(self.value(depth + 1).map_err(|e| e.inside_index(i))?);
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -324,13 +477,30 @@ impl<'a> Parser<'a> {
             }
             self.digits();
         }
-        Ok(number::parse(slice(self.text, start, self.i)))
+        let n = number::parse(slice(self.text, start, self.i));
+        if !n.is_finite() && !self.lenient {
+            self.i = start;
+            let mut e = self.err("a number beyond the largest double (about 1.8e308)");
+            e.out_of_range = true;
+            return Err(e);
+        }
+        Ok(n)
     }
 
     fn digits(&mut self) {
         while let Some(b'0'..=b'9') = self.s.get(self.i) {
             self.i += 1;
         }
+    }
+}
+
+fn duplicate(offset: u32, key: String) -> SyntaxError {
+    SyntaxError {
+        offset,
+        message: "duplicate key",
+        path: key.clone(),
+        key: Some(key),
+        out_of_range: false,
     }
 }
 

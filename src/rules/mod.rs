@@ -9,6 +9,7 @@ use crate::error::{at_index, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
 
+pub mod limits;
 mod reader;
 mod rule;
 pub use reader::{join, Reader};
@@ -227,7 +228,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         .unwrap_or_default()
         .to_string();
     let half_life = r
-        .num(doc, "halfLifeDays", "", |x| x > 0.0, "must be a number > 0")
+        .num(doc, "halfLifeDays", "", &limits::HALF_LIFE)
         .unwrap_or(None);
 
     // Pages: names get ids in order of first appearance; `other` is always last.
@@ -258,7 +259,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             } as u16;
             let mpath = join(&path, "match");
             let Some(m) = p.get("match") else {
-                r.fail(ErrorKind::MissingField("match"), &path, Some(p));
+                r.missing("match", &path, p);
                 continue;
             };
             for (j, g) in r
@@ -330,7 +331,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
 
     let mut categories = Vec::new();
     match doc.get("categories") {
-        None => r.fail(ErrorKind::MissingField("categories"), "", Some(doc)),
+        None => r.missing("categories", "", doc),
         Some(cats) => {
             let fields = r.fields(cats, "categories");
             if fields.is_empty() && matches!(cats.value, Value::Obj(_)) {
@@ -341,8 +342,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 let Some(c) = r.object(c, &path, CATEGORY_FIELDS) else {
                     continue;
                 };
-                let min = r.num(c, "min", &path, |_| true, "").unwrap_or(None);
-                let max = r.num(c, "max", &path, |_| true, "").unwrap_or(None);
+                let min = r.num(c, "min", &path, &limits::POINTS).unwrap_or(None);
+                let max = r.num(c, "max", &path, &limits::POINTS).unwrap_or(None);
                 let (min, max) = (
                     min.unwrap_or(f64::NEG_INFINITY),
                     max.unwrap_or(f64::INFINITY),
@@ -389,7 +390,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     };
 
     match doc.get("rules") {
-        None => r.fail(ErrorKind::MissingField("rules"), "", Some(doc)),
+        None => r.missing("rules", "", doc),
         Some(list) => {
             let items = match &list.value {
                 Value::Arr(items) => items.as_slice(),
@@ -428,7 +429,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
 
 fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
     let Some(list) = doc.get("bands") else {
-        r.fail(ErrorKind::MissingField("bands"), "", Some(doc));
+        r.missing("bands", "", doc);
         return Vec::new();
     };
     let mut out: Vec<Band> = Vec::new();
@@ -445,7 +446,7 @@ fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
         let Some(name) = r.req_str(b, "name", &path) else {
             continue;
         };
-        let Ok(min) = r.num(b, "min", &path, |_| true, "") else {
+        let Ok(min) = r.num(b, "min", &path, &limits::POINTS) else {
             continue;
         };
         let action = match b.get("action") {
