@@ -137,7 +137,10 @@ pub fn compile(
             "form" => Field::Form,
             "page" => Field::Page,
             _ => match name.strip_prefix("props.") {
-                Some(p) if props.iter().any(|q| q == p) => Field::Prop(p.to_string()),
+                // The plan's props are sorted (see `rules::compile`).
+                Some(p) if props.binary_search_by(|q| q.as_str().cmp(p)).is_ok() => {
+                    Field::Prop(p.to_string())
+                }
                 Some(p) => {
                     r.fail(
                         ErrorKind::UnknownProp {

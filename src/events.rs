@@ -154,7 +154,9 @@ impl RuleSet {
                 value: Value::Obj(p),
                 ..
             }) => {
-                if let Some((k, _)) = p.iter().find(|(k, _)| !allowed.iter().any(|a| a == k)) {
+                // The plan's props are sorted (see `rules::compile`).
+                let declared = |k: &str| allowed.binary_search_by(|a| a.as_str().cmp(k)).is_ok();
+                if let Some((k, _)) = p.iter().find(|(k, _)| !declared(k)) {
                     return Err(Error::new(
                         ErrorKind::UnknownProp {
                             event: ty_name.to_string(),

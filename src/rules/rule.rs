@@ -82,11 +82,10 @@ pub(crate) fn event_cond(
         }
     }
     let min_dwell_ms = dwell.ok()?.unwrap_or(0.0) * 1000.0;
-    let page_names = if conds.iter().any(|c| c.field == conditions::Field::Page) {
-        set.page_names.clone()
-    } else {
-        Vec::new()
-    };
+    let page_names = conds
+        .iter()
+        .any(|c| c.field == conditions::Field::Page)
+        .then(|| set.page_names.clone());
     ok.then_some(EventCond {
         event,
         page,
@@ -107,7 +106,7 @@ pub(super) fn rule(
     let obj = r.object(node, path, RULE_FIELDS)?;
     let id = r.req_str(obj, "id", path);
     let category = match r.req_str(obj, "category", path) {
-        Some(name) => match set.categories.iter().position(|c| c.name == name) {
+        Some(name) => match set.category_id(name) {
             Some(i) => Some(i),
             None => {
                 let p = join(path, "category");
