@@ -2,6 +2,8 @@
 //! name lookups): a heapsort, O(n log n) in the worst case whatever the input, in a few
 //! hundred bytes of wasm where the library's sorts cost kilobytes in the site tag.
 
+use crate::prelude::*;
+
 /// Sorts `v` so that no element is `less` than one before it. Not stable: callers that
 /// need ties kept in order compare the original index last.
 pub(crate) fn sort_by<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
@@ -34,8 +36,7 @@ fn sift_down<T>(v: &mut [T], mut root: usize, end: usize, less: &impl Fn(&T, &T)
 
 /// Ids for `names` in order of first appearance (equal names share an id), and the
 /// number of distinct names, in O(n log n) comparisons.
-pub(crate) fn first_appearance_ids(names: &[&str]) -> (alloc::vec::Vec<u32>, usize) {
-    use alloc::vec::Vec;
+pub(crate) fn first_appearance_ids(names: &[&str]) -> (Vec<u32>, usize) {
     let mut order: Vec<u32> = (0..names.len() as u32).collect();
     let name = |i: &u32| names[*i as usize];
     sort_by(&mut order, |a, b| (name(a), a) < (name(b), b));
@@ -61,8 +62,8 @@ pub(crate) fn first_appearance_ids(names: &[&str]) -> (alloc::vec::Vec<u32>, usi
 }
 
 /// Indices `0..n` sorted by `name` (ties by index): a lookup table for [`find`].
-pub(crate) fn index_by<'a>(n: usize, name: impl Fn(usize) -> &'a str) -> alloc::vec::Vec<u32> {
-    let mut order: alloc::vec::Vec<u32> = (0..n as u32).collect();
+pub(crate) fn index_by<'a>(n: usize, name: impl Fn(usize) -> &'a str) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
     sort_by(&mut order, |a, b| {
         (name(*a as usize), a) < (name(*b as usize), b)
     });
@@ -79,9 +80,9 @@ pub(crate) fn find<'a>(index: &[u32], name: impl Fn(usize) -> &'a str, key: &str
 }
 
 /// Indices of the items whose name an earlier item already has, ascending.
-pub(crate) fn repeats<'a>(n: usize, name: impl Fn(usize) -> &'a str) -> alloc::vec::Vec<usize> {
+pub(crate) fn repeats<'a>(n: usize, name: impl Fn(usize) -> &'a str) -> Vec<usize> {
     let order = index_by(n, &name);
-    let mut out: alloc::vec::Vec<usize> = order
+    let mut out: Vec<usize> = order
         .windows(2)
         .filter(|w| name(w[0] as usize) == name(w[1] as usize))
         .map(|w| w[1] as usize)
