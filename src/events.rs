@@ -69,10 +69,7 @@ impl RuleSet {
                 }
                 _ => node_at(&node, &e.path),
             };
-            match at {
-                Some(at) => e.at(text, at),
-                None => e,
-            }
+            e.at(text, at.unwrap_or(node.at))
         })
     }
 
@@ -98,7 +95,7 @@ impl RuleSet {
                         field: k.to_string(),
                         allowed: EVENT_FIELDS,
                     };
-                    return Err(Error::new(kind, k.as_ref()));
+                    return Err(Error::new(kind, join("", k)));
                 }
             };
             f[slot] = Some(v);
@@ -250,21 +247,39 @@ fn opt_str<'n>(node: Option<&'n Node<'_>>, key: &'static str) -> Result<Option<&
     }
 }
 
-/// Offset of the value at a simple dotted path (`props.webinar_id`), for line/column.
+/// Offset of the value at a path (`props.webinar_id`, `traits.a.b[0]`), for line/column;
+/// `None` when the path leads nowhere (the caller then points at the event).
 fn node_at(node: &Node<'_>, path: &str) -> Option<u32> {
-    if path.is_empty() {
-        return Some(node.at);
-    }
     let mut cur = node;
     let mut rest = path;
     while !rest.is_empty() {
-        // A prop name may itself contain dots; try the whole remainder first.
+        // A key may itself contain dots; try the whole remainder first.
         if let Some(n) = cur.get(rest) {
             return Some(n.at);
         }
-        let (head, tail) = rest.split_once('.')?;
-        cur = cur.get(head)?;
-        rest = tail;
+        let (next, tail) = match rest.strip_prefix('[') {
+            Some(r) => {
+                let close = r.find(']')?;
+                let digits = json::slice(r, 0, close);
+                let i = digits.bytes().try_fold(0usize, |n, d| {
+                    d.is_ascii_digit()
+                        .then(|| n.checked_mul(10)?.checked_add((d - b'0') as usize))?
+                })?;
+                match &cur.value {
+                    Value::Arr(items) => (items.get(i)?, json::slice(r, close + 1, r.len())),
+                    _ => return None,
+                }
+            }
+            None => {
+                let cut = rest.find(['.', '[']).unwrap_or(rest.len());
+                (
+                    cur.get(json::slice(rest, 0, cut))?,
+                    json::slice(rest, cut, rest.len()),
+                )
+            }
+        };
+        cur = next;
+        rest = tail.strip_prefix('.').unwrap_or(tail);
     }
     Some(cur.at)
 }
@@ -355,5 +370,13 @@ mod tests {
             .unwrap_err();
         // At the prop's key: the key is what is not declared.
         assert_eq!((e.line, e.column), (2, 11));
+        // Inside lists too.
+        let e = s
+            .event_from_text(
+                "{\"type\":\"identify\",\"ts\":1,\n \"traits\":{\"a\":[0,{\"b\":[\"x\",-1e999]}]}}",
+            )
+            .unwrap_err();
+        assert_eq!(e.path, "traits.a[1].b[1]");
+        assert_eq!((e.line, e.column), (2, 29));
     }
 }

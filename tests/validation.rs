@@ -134,6 +134,22 @@ fn unknown_field_top_level() {
 }
 
 #[test]
+fn unknown_empty_key_is_named_not_the_document() {
+    // `""` is a legal key; its path must not be the whole document's empty one.
+    let text = doc(OK_RULE).replacen(r#""version": "t1","#, r#""version": "t1", "": 1,"#, 1);
+    one(&text, "unknown_field", r#"[""]"#, start(&text, r#""":"#, 0));
+    let text = doc(&rule(
+        r#""id": "a", "category": "intent", "points": 1, "": 2, "when": { "event": "page_view" }"#,
+    ));
+    one(
+        &text,
+        "unknown_field",
+        r#"rules[0][""]"#,
+        start(&text, r#""":"#, 0),
+    );
+}
+
+#[test]
 fn unknown_field_in_page_entry() {
     let text = doc(OK_RULE).replacen(
         r#"{ "category": "docs", "match""#,

@@ -107,7 +107,7 @@ impl SyntaxError {
 
     /// Unwinding out of the value at `key` of an object: the path gains that key.
     fn inside_key(mut self, key: &str) -> Self {
-        self.path = crate::error::within(key, &self.path);
+        self.path = crate::error::within(&crate::rules::join("", key), &self.path);
         self
     }
 
@@ -498,7 +498,7 @@ fn duplicate(offset: u32, key: String) -> SyntaxError {
     SyntaxError {
         offset,
         message: "duplicate key",
-        path: key.clone(),
+        path: crate::rules::join("", &key),
         key: Some(key),
         out_of_range: false,
     }

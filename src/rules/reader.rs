@@ -185,8 +185,12 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside
+/// the document ends up with the whole document's empty path.
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
+    if key.is_empty() {
+        [path, "[\"\"]"].concat()
+    } else if path.is_empty() {
         key.to_string()
     } else {
         [path, ".", key].concat()
