@@ -38,7 +38,7 @@ pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Owned)> {
 
 /// Indices of the last item of each key, in key order.
 pub(crate) fn last_per_key(items: &[(&str, &Owned)]) -> Vec<usize> {
-    let order = crate::sort::index_by(items.len(), |i| items[i].0);
+    let order = crate::sort::index_by(items.len(), &|i| items[i].0);
     (0..order.len())
         .filter(|&j| {
             j + 1 == order.len() || items[order[j] as usize].0 != items[order[j + 1] as usize].0

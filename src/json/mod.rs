@@ -324,18 +324,11 @@ impl<'a> Parser<'a> {
 
     /// The first repeated key of a large object (in source order), by sorting the keys.
     fn no_duplicates(&self, fields: &[(Cow<'a, str>, Node<'a>)]) -> Result<(), SyntaxError> {
-        let mut order: Vec<u32> = (0..fields.len() as u32).collect();
-        let key = |i: &u32| fields[*i as usize].0.as_ref();
-        crate::sort::sort_by(&mut order, |a, b| (key(a), a) < (key(b), b));
-        let repeat = order
-            .windows(2)
-            .filter(|w| key(&w[0]) == key(&w[1]))
-            .map(|w| w[1])
-            .min();
-        match repeat {
+        let repeat = crate::sort::repeats(fields.len(), &|i| fields[i].0.as_ref());
+        match repeat.first() {
             None => Ok(()),
-            Some(i) => {
-                let (k, v) = &fields[i as usize];
+            Some(&i) => {
+                let (k, v) = &fields[i];
                 Err(duplicate(key_at(self.text, v.at), k.to_string()))
             }
         }

@@ -186,14 +186,16 @@ impl RuleSet {
     /// The distinct `minDwellSeconds` of all rules, in ms, ascending: the moments at which a
     /// page view's growing dwell can change a score.
     pub fn dwell_marks(&self) -> Vec<f64> {
-        let mut marks: Vec<f64> = self
+        let marks: Vec<f64> = self
             .rules
             .iter()
             .flat_map(Rule::event_conds)
             .map(|c| c.min_dwell_ms)
             .filter(|&d| d > 0.0)
             .collect();
-        crate::sort::sort_by(&mut marks, |a, b| a < b);
+        let order = crate::sort::order(marks.len(), &|a, b| marks[a as usize] < marks[b as usize]);
+        let mut marks = marks;
+        crate::sort::permute(&mut marks, &order);
         marks.dedup();
         marks
     }
@@ -209,15 +211,15 @@ impl RuleSet {
     }
 
     pub fn page_id(&self, name: &str) -> Option<u16> {
-        find(&self.page_index, |i| &self.page_names[i], name).map(|i| i as u16)
+        find(&self.page_index, &|i| &self.page_names[i], name).map(|i| i as u16)
     }
 
     pub fn event_id(&self, name: &str) -> Option<u16> {
-        find(&self.event_index, |i| &self.event_types[i].0, name).map(|i| i as u16)
+        find(&self.event_index, &|i| &self.event_types[i].0, name).map(|i| i as u16)
     }
 
     pub fn category_id(&self, name: &str) -> Option<usize> {
-        find(&self.category_index, |i| &self.categories[i].name, name)
+        find(&self.category_index, &|i| &self.categories[i].name, name)
     }
 
     /// The page category id of a URL: the first `pages` entry that matches, else `other`.
@@ -280,7 +282,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     // Props sorted and distinct, looked up by binary search: reading an event with many
     // props against a plan with many stays near-linear.
     for (_, props) in event_types.iter_mut() {
-        crate::sort::sort_by(props, |a, b| a < b);
+        let order = index_by(props.len(), &|i| &props[i]);
+        crate::sort::permute(props, &order);
         props.dedup();
     }
 
@@ -331,9 +334,9 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             .collect(),
     };
 
-    let page_index = index_by(page_names.len(), |i| &page_names[i]);
-    let event_index = index_by(event_types.len(), |i| &event_types[i].0);
-    let category_index = index_by(categories.len(), |i| &categories[i].name);
+    let page_index = index_by(page_names.len(), &|i| &page_names[i]);
+    let event_index = index_by(event_types.len(), &|i| &event_types[i].0);
+    let category_index = index_by(categories.len(), &|i| &categories[i].name);
     let mut set = RuleSet {
         version,
         pages,
@@ -370,7 +373,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 }
             }
             // Found by sorting: a pairwise check is quadratic (200k rules: minutes).
-            for j in crate::sort::repeats(set.rules.len(), |j| &set.rules[j].id) {
+            for j in crate::sort::repeats(set.rules.len(), &|j| &set.rules[j].id) {
                 let node = &items[item_of[j]];
                 r.fail(
                     ErrorKind::DuplicateRuleId(set.rules[j].id.clone()),
@@ -394,16 +397,12 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
 
 /// Problems in the order of their place in the text (some, like repeated ids, are found
 /// after the whole list is read), as a compiler lists them.
-fn in_text_order(errors: Vec<Error>) -> Vec<Error> {
-    let mut order: Vec<u32> = (0..errors.len() as u32).collect();
-    let key = |i: &u32| {
-        let e = &errors[*i as usize];
-        (e.line, e.column, *i)
+fn in_text_order(mut errors: Vec<Error>) -> Vec<Error> {
+    let key = |i: u32| {
+        let e = &errors[i as usize];
+        (e.line, e.column, i)
     };
-    crate::sort::sort_by(&mut order, |a, b| key(a) < key(b));
-    let mut slots: Vec<Option<Error>> = errors.into_iter().map(Some).collect();
-    order
-        .iter()
-        .filter_map(|&i| slots[i as usize].take())
-        .collect()
+    let order = crate::sort::order(errors.len(), &|a, b| key(a) < key(b));
+    crate::sort::permute(&mut errors, &order);
+    errors
 }

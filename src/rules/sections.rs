@@ -9,7 +9,7 @@ use crate::error::{at_index, ErrorKind};
 use crate::json::{Node, Value};
 use crate::pages::{Flavor, Glob};
 use crate::rules::{join, limits};
-use crate::sort::{first_appearance_ids, repeats, sort_by};
+use crate::sort::{first_appearance_ids, order, permute, repeats};
 
 /// URL patterns in document order with their page ids, and the page names by id: ids in
 /// order of first appearance, `other` always last.
@@ -125,7 +125,7 @@ pub(super) fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
         item_of.push(i);
     }
     let path = |k: usize| at_index("bands", item_of[k]);
-    for k in repeats(out.len(), |k| &out[k].name) {
+    for k in repeats(out.len(), &|k| &out[k].name) {
         let kind = ErrorKind::DuplicateBandName(out[k].name.clone());
         r.fail(kind, &join(&path(k), "name"), items[item_of[k]].get("name"));
     }
@@ -136,20 +136,22 @@ pub(super) fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
             Some(&items[item_of[k]]),
         );
     }
-    let mut by_min: Vec<usize> = (0..out.len()).filter(|&k| out[k].min.is_some()).collect();
-    sort_by(&mut by_min, |a, b| (out[*a].min, a) < (out[*b].min, b));
-    let mut repeated: Vec<usize> = by_min
-        .windows(2)
-        .filter(|w| out[w[0]].min == out[w[1]].min)
-        .map(|w| w[1])
-        .collect();
-    sort_by(&mut repeated, |a, b| a < b);
-    for k in repeated {
+    // Mins in order (the catch-alls, None, first); a min equal to the one before repeats.
+    let by_min = order(out.len(), &|a, b| {
+        (out[a as usize].min, a) < (out[b as usize].min, b)
+    });
+    let mut repeated = vec![false; out.len()];
+    for w in by_min.windows(2) {
+        let (a, b) = (&out[w[0] as usize], &out[w[1] as usize]);
+        repeated[w[1] as usize] = b.min.is_some() && a.min == b.min;
+    }
+    for k in (0..out.len()).filter(|&k| repeated[k]) {
         let kind = ErrorKind::DuplicateBandMin;
         r.fail(kind, &join(&path(k), "min"), items[item_of[k]].get("min"));
     }
     // Greatest min first, the catch-all last; distinct mins when valid, so no ties.
-    let key = |b: &Band| b.min.unwrap_or(f64::NEG_INFINITY);
-    sort_by(&mut out, |a, b| key(a) > key(b));
+    let key = |k: u32| out[k as usize].min.unwrap_or(f64::NEG_INFINITY);
+    let by_key = order(out.len(), &|a, b| key(a) > key(b));
+    permute(&mut out, &by_key);
     out
 }

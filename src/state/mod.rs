@@ -140,11 +140,10 @@ impl Visitor {
         // Stored in order; text from elsewhere may not be: one sort, not an insertion
         // per event (quadratic on a long reversed list).
         if !events.windows(2).all(|w| w[0].ts <= w[1].ts) {
-            let mut order: Vec<u32> = (0..events.len() as u32).collect();
-            let key = |i: &u32| (events[*i as usize].ts, *i);
-            crate::sort::sort_by(&mut order, |a, b| key(a) < key(b));
-            events = order.iter().map(|&i| events[i as usize].clone()).collect();
-            raw = order.iter().map(|&i| raw[i as usize].clone()).collect();
+            let key = |i: u32| (events[i as usize].ts, i);
+            let order = crate::sort::order(events.len(), &|a, b| key(a) < key(b));
+            crate::sort::permute(&mut events, &order);
+            crate::sort::permute(&mut raw, &order);
         }
         Ok((Visitor { events, raw }, dropped))
     }
