@@ -148,6 +148,19 @@ async function markerLines(page) {
   });
 }
 
+/** Waits until the gutter's error markers sit on the lines `want` (the gutter is redrawn
+ * after the lint pass, so a read right after it can see the previous layout). */
+async function untilMarkers(page, want, timeout = 5_000) {
+  const end = Date.now() + timeout;
+  let got;
+  do {
+    got = await markerLines(page);
+    if (JSON.stringify(got) === JSON.stringify(want)) return;
+    await page.waitForTimeout(50);
+  } while (Date.now() < end);
+  assert.deepEqual(got, want);
+}
+
 /** Moves the mouse over the first occurrence of `str` in the editor's text. */
 async function hoverText(page, str) {
   const box = await page.evaluate((needle) => {
@@ -201,7 +214,7 @@ describe('rule playground', () => {
     // An unknown page category: marker on line 9, at the value.
     await replaceInEditor(page, '"pricing" }', '"prcing" }');
     await page.locator('.cm-lintRange-error').first().waitFor();
-    assert.deepEqual(await markerLines(page), ['9']);
+    await untilMarkers(page, ['9']);
     assert.equal(await text(page, '.cm-lintRange-error'), '"prcing"');
     await until(page, '#problems', 'Line 9:');
     await until(page, '#problems', 'unknown page category "prcing"');
@@ -217,7 +230,7 @@ describe('rule playground', () => {
     await replaceInEditor(page, '"points": 10', '"points": "ten"');
     await until(page, '#problems', 'Line 8:');
     await page.waitForFunction(() => document.querySelectorAll('.cm-lint-marker-error').length === 1);
-    assert.deepEqual(await markerLines(page), ['8']);
+    await untilMarkers(page, ['8']);
     assert.equal(await scoreOf(page), 20, 'the last valid rules still score while the rules are broken');
 
     // Fix it with 25 points: the markers go and the score and band move.
@@ -234,7 +247,7 @@ describe('rule playground', () => {
     await replaceInEditor(page, '"version": "test-1",', '"version": "test-1"');
     await until(page, '#problems', 'invalid JSON');
     await page.locator('.cm-lint-marker-error').first().waitFor();
-    assert.deepEqual(await markerLines(page), ['3']);
+    await untilMarkers(page, ['3']);
     noErrors(page);
   });
 
