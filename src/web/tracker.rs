@@ -1,7 +1,18 @@
 //! The site tag's engine side: the parsed rules and the visitor's events live here, inside
 //! the wasm, so each call from JavaScript carries one small event text in and one result
-//! out. State persists in `localStorage` under one versioned key, merged with whatever
-//! another tab wrote, and degrades to memory when storage is missing, broken or full.
+//! out. State persists in `localStorage` under one versioned key, shared by the visitor's
+//! tabs, and degrades to memory when storage is missing, broken or full.
+//!
+//! Tabs share that key without a lock, and in Chromium each tab's process reads a copy of
+//! `localStorage` that another tab's write reaches a little later. So every write is a
+//! read-merge-write of a union (no event counts as the same as another unless it is the
+//! same recording: see `Visitor::merge`), a tab whose write was overwritten by a stale one
+//! writes the union back when the `storage` event arrives (`sync`), and each tab keeps a
+//! copy of what it wrote in its own `sessionStorage`, which the next page in that tab merges
+//! back: a tab that navigates away before that event arrives loses nothing either.
+//!
+//! Consent is the visitor's, not the tab's: the answer is stored beside the state, read
+//! before every write and followed when another tab changes it.
 
 use crate::prelude::*;
 
@@ -20,7 +31,14 @@ pub struct Tracker {
     set: RuleSet,
     visitor: Visitor,
     key: String,
+    /// Where the consent answer is stored: `granted` or `denied`.
+    consent_key: String,
+    /// Whether to persist while no answer is stored: false under Global Privacy Control
+    /// and with `data-consent="required"`.
+    by_default: bool,
     persist: bool,
+    /// Storage failed (missing, unreadable or full): memory only, whatever the consent.
+    broken: bool,
     /// The text last read from or written to storage: unchanged text needs no re-parse,
     /// and its disappearance means another tab reset the visitor.
     last: Option<String>,
@@ -32,51 +50,65 @@ pub struct Tracker {
     /// JavaScript's job because that is where a SecurityError can be caught for free;
     /// reaching it from here would ship the global-object probing of wasm-bindgen.
     storage: Option<web_sys::Storage>,
+    /// This tab's `sessionStorage`, for the tab's own copy of the state (see the module).
+    tab: Option<web_sys::Storage>,
 }
 
 #[wasm_bindgen]
 impl Tracker {
     /// Parses the rules (throws an `Error` with code, path, line, column when they are
-    /// invalid) and, when `persist`, restores the state stored under `key` in `storage`
-    /// (the page's `localStorage`, or null when it is unavailable).
+    /// invalid) and, when the visitor's consent answer (or, without one, `by_default`)
+    /// allows it, restores the state stored under `key` in `storage` (the page's
+    /// `localStorage`, or null when it is unavailable) and this tab's copy in `tab` (its
+    /// `sessionStorage`, or null).
     #[wasm_bindgen(constructor)]
     pub fn new(
         rules: &str,
         key: &str,
-        persist: bool,
+        by_default: bool,
         now: f64,
         storage: Option<web_sys::Storage>,
+        tab: Option<web_sys::Storage>,
     ) -> Result<Tracker, JsValue> {
         let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),
             key: key.to_string(),
-            persist,
+            consent_key: [key, ":consent"].concat(),
+            by_default,
+            persist: false,
+            broken: false,
             last: None,
             compact_at: COMPACT_EVERY,
             warned: false,
             behind: false,
             storage,
+            tab,
         };
-        if persist {
-            t.pull();
-            t.visitor.compact(&t.set, now);
+        let answer = t.answer();
+        t.persist = answer.unwrap_or(by_default);
+        if t.persist {
+            t.restore(now);
+        } else if answer == Some(false) {
+            // Withdrawn while a write of another tab was on its way: erase it too.
+            t.erase();
         }
         Ok(t)
     }
 
-    /// Records one event (JSON text). Returns null, or the problem `{code, path, message}`
-    /// when the event is not valid for these rules; an invalid event is not stored.
-    pub fn record(&mut self, event: &str, now: f64) -> JsValue {
-        self.apply(event, now, false)
+    /// Records one event (JSON text) under `id`, unique to this page (a page id and a
+    /// counter). Returns null, or the problem `{code, path, message}` when the event is not
+    /// valid for these rules; an invalid event is not stored.
+    pub fn record(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+        self.apply(event, id, now, false)
     }
 
-    /// Records a newer reading of a page view already recorded (same `ts` and URL, longer
-    /// `dwellMs`), replacing it.
+    /// Records a newer reading (longer `dwellMs`) of the page view recorded under `id`,
+    /// replacing it.
     #[wasm_bindgen(js_name = updatePageView)]
-    pub fn update_page_view(&mut self, event: &str, now: f64) -> JsValue {
-        self.apply(event, now, true)
+    pub fn update_page_view(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+        self.apply(event, id, now, true)
     }
 
     /// The contract's result as of `now`, as numbers that www/tag/api.js (`decode`) turns
@@ -126,10 +158,21 @@ impl Tracker {
         crate::payload::digest(events_text)
     }
 
-    /// Re-reads storage after another tab wrote it; true when the events changed. When
-    /// this tab holds events the stored state lacks (the other tab wrote over them),
-    /// writes the union back, so no tab's events are lost.
+    /// Follows a change another tab made (the page's `storage` event for the state or the
+    /// consent key); true when the events changed. A consent answer is followed first. When
+    /// this tab holds events the stored state lacks (a stale write of another tab went over
+    /// them), writes the union back, so no tab's events are lost. While consent is
+    /// withdrawn, state that a tab wrote before it learned so is erased as it arrives.
     pub fn sync(&mut self, now: f64) -> bool {
+        if self.follow_consent(now) {
+            return true;
+        }
+        if !self.persist {
+            if self.answer() == Some(false) {
+                self.erase();
+            }
+            return false;
+        }
         let before = self.visitor.len();
         let changed = self.pull();
         if self.persist && self.behind {
@@ -138,28 +181,33 @@ impl Tracker {
         changed || self.visitor.len() != before
     }
 
-    /// Consent given: persist from now on (merging what is stored). Withdrawn: erase the
-    /// stored state and keep scoring in memory only.
+    /// The visitor's answer, for every tab. Granted: persist from now on (merging what is
+    /// stored). Withdrawn: erase the stored state, forget it here too, and keep scoring
+    /// this page in memory only. The answer is written before the state is erased, so a
+    /// tab that sees the state gone has also seen why.
     pub fn consent(&mut self, granted: bool, now: f64) {
-        self.persist = granted;
-        if granted {
+        if let Some(s) = &self.storage {
+            let _ = s.set_item(
+                &self.consent_key,
+                if granted { "granted" } else { "denied" },
+            );
+        }
+        self.persist = granted && !self.broken;
+        if self.persist {
             self.pull();
             self.save(now);
-        } else {
-            if let Some(s) = &self.storage {
-                let _ = s.remove_item(&self.key);
-            }
-            self.last = None;
+        } else if !granted {
+            self.forget();
+            self.erase();
         }
     }
 
     /// Forgets the visitor, in memory and in storage.
     pub fn reset(&mut self) {
-        self.visitor.clear();
-        if let Some(s) = self.storage.as_ref().filter(|_| self.persist) {
-            let _ = s.remove_item(&self.key);
+        self.forget();
+        if self.persist {
+            self.erase();
         }
-        self.last = None;
     }
 
     /// `email_type` of an address (free, competitor, corporate) or undefined; the address
@@ -194,18 +242,21 @@ impl Tracker {
 }
 
 impl Tracker {
-    fn apply(&mut self, text: &str, now: f64, update: bool) -> JsValue {
+    fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
         let e = match self.set.event_from_text(text) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
         };
+        // The answer is read before the write below, in the same call: the `storage` event
+        // announcing a withdrawal may arrive after this event, and must not be undone by it.
+        self.follow_consent(now);
         if self.persist {
             self.pull();
         }
         if update {
-            self.visitor.update_page_view(e, text.into());
+            self.visitor.update_page_view(e, text, id);
         } else {
-            self.visitor.push(e, Some(text.into()));
+            self.visitor.push_with_id(e, text, id);
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -215,6 +266,85 @@ impl Tracker {
             self.save(now);
         }
         JsValue::NULL
+    }
+
+    /// The stored consent answer: granted, withdrawn, or none.
+    fn answer(&self) -> Option<bool> {
+        let s = self.storage.as_ref()?;
+        match s.get_item(&self.consent_key).ok()??.as_str() {
+            "granted" => Some(true),
+            "denied" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Acts on a consent answer another tab stored; true when persisting changed. A
+    /// withdrawal forgets the stored state here (this page goes on scoring in memory, as
+    /// under Global Privacy Control); a grant starts persisting, this page's events too.
+    fn follow_consent(&mut self, now: f64) -> bool {
+        if self.broken {
+            return false;
+        }
+        let answer = self.answer();
+        let allowed = answer.unwrap_or(self.by_default);
+        if allowed == self.persist {
+            return false;
+        }
+        self.persist = allowed;
+        if allowed {
+            self.restore(now);
+        } else {
+            self.forget();
+            if answer == Some(false) {
+                self.erase();
+            }
+        }
+        true
+    }
+
+    /// Loads the shared state and this tab's copy (see the module) and, when the shared
+    /// state lacks events the copy or this page holds, writes the union back.
+    fn restore(&mut self, now: f64) {
+        let copy = self.read_copy();
+        self.pull();
+        match copy {
+            Some(copy) if self.last.is_some() => self.behind |= self.visitor.merge(copy).gained,
+            // Nothing shared although this tab wrote before: the visitor was reset or
+            // withdrew consent in another tab since, so the copy goes too.
+            Some(_) => self.drop_copy(),
+            None => {}
+        }
+        self.visitor.compact(&self.set, now);
+        let unsaved = self.last.is_none() && !self.visitor.is_empty();
+        if self.persist && (self.behind || unsaved) {
+            self.save(now);
+        }
+    }
+
+    fn read_copy(&mut self) -> Option<Visitor> {
+        let text = self.tab.as_ref()?.get_item(&self.key).ok()??;
+        Visitor::from_text(&self.set, &text).ok().map(|(v, _)| v)
+    }
+
+    fn drop_copy(&self) {
+        if let Some(tab) = &self.tab {
+            let _ = tab.remove_item(&self.key);
+        }
+    }
+
+    /// Forgets the visitor in memory (not in storage).
+    fn forget(&mut self) {
+        self.visitor.clear();
+        self.last = None;
+        self.behind = false;
+    }
+
+    /// Removes the stored state and this tab's copy.
+    fn erase(&mut self) {
+        if let Some(s) = &self.storage {
+            let _ = s.remove_item(&self.key);
+        }
+        self.drop_copy();
     }
 
     /// Merges the stored state into memory; true when storage held something new.
@@ -235,6 +365,7 @@ impl Tracker {
                 // We had written state and it is gone: another tab reset the visitor.
                 if self.last.take().is_some() {
                     self.visitor.clear();
+                    self.drop_copy();
                     return true;
                 }
                 false
@@ -246,12 +377,13 @@ impl Tracker {
                         if !dropped.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
                         }
-                        let stored_len = stored.len();
-                        self.visitor.merge(stored);
-                        self.behind = self.visitor.len() > stored_len;
+                        self.behind = self.visitor.merge(stored).behind;
                     }
                     // Not our state (corrupt or foreign): it is replaced on the next save.
-                    Err(_) => self.warn("the stored state was unreadable and has been reset"),
+                    Err(_) => {
+                        self.behind = true;
+                        self.warn("the stored state was unreadable and has been reset");
+                    }
                 }
                 self.last = Some(t);
                 true
@@ -274,11 +406,15 @@ impl Tracker {
                 return self.fall_back("localStorage is full");
             }
         }
+        if let Some(tab) = &self.tab {
+            let _ = tab.set_item(&self.key, &text);
+        }
         self.last = Some(text);
     }
 
     fn fall_back(&mut self, why: &str) {
         self.persist = false;
+        self.broken = true;
         self.warn(&[why, "; scoring in memory for this page only"].concat());
     }
 
