@@ -184,10 +184,12 @@ impl Visitor {
     /// is the same event, and two id-less page views with the same `ts` and page category
     /// are readings of one view. A later reading of a page view (longer dwell) wins.
     pub fn merge(&mut self, other: Visitor) -> Merged {
+        let mut m = Merged {
+            gained: false,
+            behind: false,
+        };
+        // Which events of this state `other` holds too (its own additions included).
         let mut seen = vec![false; self.events.len()];
-        let mut lacks = false;
-        let mut gained = false;
-        let mut fresh = Vec::new();
         for (e, r) in other.events.into_iter().zip(other.raw) {
             if r.is_empty() {
                 continue;
@@ -195,35 +197,25 @@ impl Visitor {
             match self.find_same(&e, &r) {
                 Some(i) => {
                     seen[i] = true;
-                    if self.events[i].dwell_ms < e.dwell_ms {
+                    let held = self.events[i].dwell_ms;
+                    m.behind |= held > e.dwell_ms;
+                    if held < e.dwell_ms {
+                        m.gained = true;
                         self.events[i] = e;
                         self.raw[i] = r;
-                        gained = true;
-                    } else if self.events[i].dwell_ms > e.dwell_ms {
-                        lacks = true;
                     }
                 }
-                None => fresh.push((e, r)),
+                None => {
+                    m.gained = true;
+                    // Where `push` puts it: after the events with the same or an earlier ts.
+                    seen.insert(self.events.partition_point(|x| x.ts <= e.ts), true);
+                    self.push(e, Some(r));
+                }
             }
         }
         // Events without text are never stored, so `other` cannot lack them.
-        lacks |= seen.iter().zip(&self.raw).any(|(s, r)| !s && !r.is_empty());
-        gained |= !fresh.is_empty();
-        for (e, r) in fresh {
-            // `other` may hold one recording twice (two readings of one page view).
-            match self.find_same(&e, &r) {
-                None => self.push(e, Some(r)),
-                Some(i) if self.events[i].dwell_ms < e.dwell_ms => {
-                    self.events[i] = e;
-                    self.raw[i] = r;
-                }
-                Some(_) => {}
-            }
-        }
-        Merged {
-            gained,
-            behind: lacks,
-        }
+        m.behind |= seen.iter().zip(&self.raw).any(|(s, r)| !s && !r.is_empty());
+        m
     }
 
     /// The held event that `e` (stored as `raw`) is the same recording as, by the rules

@@ -114,19 +114,19 @@ describe('consent across tabs', () => {
 });
 
 describe('events of tabs recording at once', () => {
-  /** `n` tabs load `rounds` pages each, all tabs at once; every page also tracks `burst`
-   * notes. Returns the counts and the settled final state, read by a new tab. */
+  /** `n` tabs, all at once, `rounds` times: track `burst` notes, then load the next page. Returns the counts and the settled final state, read by a new tab. */
   async function race(n, rounds, burst, clock) {
     const { context, pages } = await tabs(n, '/t/tab', { clock });
     const sentViews = [];
     const sentNotes = [];
     for (let r = 0; r < rounds; r++) {
+      // Each tab records, then leaves at once: its last write races the others' writes.
       await Promise.all(pages.map(async (p, t) => {
-        await goto(p, `${web.url}/t/tab?tab=${t}&i=${r}`);
-        sentViews.push(`?tab=${t}&i=${r}`);
         const ns = Array.from({ length: burst }, (_, k) => `${t}-${r}-${k}`);
         await p.evaluate((ns) => { for (const n of ns) leadscore.track('note', { n }); }, ns);
         sentNotes.push(...ns);
+        await goto(p, `${web.url}/t/tab?tab=${t}&i=${r}`);
+        sentViews.push(`?tab=${t}&i=${r}`);
       }));
     }
     await settled(pages);
