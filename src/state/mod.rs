@@ -99,11 +99,17 @@ impl Visitor {
     /// same index, its id ("" when unknown; no `ids` when no event has one). Readers of
     /// version 1 that predate ids read `events` and ignore `ids`.
     pub fn to_text(&self) -> String {
+        self.to_text_of("")
+    }
+
+    /// The same text with only the events whose id starts with `prefix`: one page's own.
+    pub fn to_text_of(&self, prefix: &str) -> String {
+        let mine = |r: &str| !r.is_empty() && split(r).1.starts_with(prefix);
         let mut out = String::from("{\"v\":1,\"events\":");
-        self.write_events(&mut out);
+        self.write_events(&mut out, mine);
         if self.raw.iter().any(|r| !split(r).1.is_empty()) {
             out.push_str(",\"ids\":[");
-            for (i, r) in self.raw.iter().filter(|r| !r.is_empty()).enumerate() {
+            for (i, r) in self.raw.iter().filter(|r| mine(r)).enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -118,14 +124,14 @@ impl Visitor {
     /// The stored events as a JSON array, each as recorded.
     pub fn events_text(&self) -> String {
         let mut out = String::new();
-        self.write_events(&mut out);
+        self.write_events(&mut out, |r: &str| !r.is_empty());
         out
     }
 
-    fn write_events(&self, out: &mut String) {
+    fn write_events(&self, out: &mut String, keep: impl Fn(&str) -> bool) {
         out.reserve(2 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
         out.push('[');
-        for (i, r) in self.raw.iter().filter(|r| !r.is_empty()).enumerate() {
+        for (i, r) in self.raw.iter().filter(|r| keep(r)).enumerate() {
             if i > 0 {
                 out.push(',');
             }

@@ -7,15 +7,17 @@
 //! `localStorage` that another tab's write reaches a little later. So every write is a
 //! read-merge-write of a union (no event counts as the same as another unless it is the
 //! same recording: see `Visitor::merge`), a tab whose write was overwritten by a stale one
-//! writes the union back when the `storage` event arrives (`sync`), and each tab keeps a
-//! copy of what it wrote in its own `sessionStorage`, which the next page in that tab merges
-//! back: a tab that navigates away before that event arrives loses nothing either.
+//! writes the union back when the `storage` event arrives (`sync`), and each page also
+//! writes its own events under a key no other page writes (`super::journal`), which the
+//! next page to load merges back: a tab that navigates away or closes before that event
+//! arrives loses nothing either.
 //!
 //! Consent is the visitor's, not the tab's: the answer is stored beside the state, read
 //! before every write and followed when another tab changes it.
 
 use crate::prelude::*;
 
+use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
 use crate::json::write_str;
@@ -50,8 +52,8 @@ pub struct Tracker {
     /// JavaScript's job because that is where a SecurityError can be caught for free;
     /// reaching it from here would ship the global-object probing of wasm-bindgen.
     storage: Option<web_sys::Storage>,
-    /// This tab's `sessionStorage`, for the tab's own copy of the state (see the module).
-    tab: Option<web_sys::Storage>,
+    /// This page's own events, under a key only it writes (see the module).
+    journal: Journal,
 }
 
 #[wasm_bindgen]
@@ -59,8 +61,8 @@ impl Tracker {
     /// Parses the rules (throws an `Error` with code, path, line, column when they are
     /// invalid) and, when the visitor's consent answer (or, without one, `by_default`)
     /// allows it, restores the state stored under `key` in `storage` (the page's
-    /// `localStorage`, or null when it is unavailable) and this tab's copy in `tab` (its
-    /// `sessionStorage`, or null).
+    /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
+    /// this page's id, which the ids of the events it records start with (`page.n`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         rules: &str,
@@ -68,7 +70,7 @@ impl Tracker {
         by_default: bool,
         now: f64,
         storage: Option<web_sys::Storage>,
-        tab: Option<web_sys::Storage>,
+        page: &str,
     ) -> Result<Tracker, JsValue> {
         let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
         let mut t = Tracker {
@@ -84,7 +86,7 @@ impl Tracker {
             warned: false,
             behind: false,
             storage,
-            tab,
+            journal: Journal::new(key, page),
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default);
@@ -302,33 +304,40 @@ impl Tracker {
         true
     }
 
-    /// Loads the shared state and this tab's copy (see the module) and, when the shared
-    /// state lacks events the copy or this page holds, writes the union back.
+    /// Loads the shared state and merges every page's journal into it (see the module);
+    /// when the shared state lacked some of their events, writes the union back, then
+    /// removes the journals of pages idle for [`IDLE_MS`].
     fn restore(&mut self, now: f64) {
-        let copy = self.read_copy();
         self.pull();
-        match copy {
-            Some(copy) if self.last.is_some() => self.behind |= self.visitor.merge(copy).gained,
-            // Nothing shared although this tab wrote before: the visitor was reset or
-            // withdrew consent in another tab since, so the copy goes too.
-            Some(_) => self.drop_copy(),
-            None => {}
+        let Some(s) = self.storage.clone().filter(|_| self.persist) else {
+            return;
+        };
+        let mut idle = Vec::new();
+        for (key, text) in self.journal.all(&s) {
+            let Ok((v, _)) = Visitor::from_text(&self.set, &text) else {
+                idle.push(key);
+                continue;
+            };
+            if self.last.is_none() {
+                // Nothing shared although a page wrote before: the visitor was reset or
+                // withdrew consent since, so its journals go too.
+                idle.push(key);
+                continue;
+            }
+            if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
+                idle.push(key);
+            }
+            self.behind |= self.visitor.merge(v).gained;
         }
         self.visitor.compact(&self.set, now);
         let unsaved = self.last.is_none() && !self.visitor.is_empty();
-        if self.persist && (self.behind || unsaved) {
+        if self.behind || unsaved {
             self.save(now);
         }
-    }
-
-    fn read_copy(&mut self) -> Option<Visitor> {
-        let text = self.tab.as_ref()?.get_item(&self.key).ok()??;
-        Visitor::from_text(&self.set, &text).ok().map(|(v, _)| v)
-    }
-
-    fn drop_copy(&self) {
-        if let Some(tab) = &self.tab {
-            let _ = tab.remove_item(&self.key);
+        if self.persist {
+            for key in idle {
+                let _ = s.remove_item(&key);
+            }
         }
     }
 
@@ -339,12 +348,12 @@ impl Tracker {
         self.behind = false;
     }
 
-    /// Removes the stored state and this tab's copy.
+    /// Removes the stored state and every page's journal.
     fn erase(&mut self) {
         if let Some(s) = &self.storage {
             let _ = s.remove_item(&self.key);
+            self.journal.erase_all(s);
         }
-        self.drop_copy();
     }
 
     /// Merges the stored state into memory; true when storage held something new.
@@ -365,7 +374,7 @@ impl Tracker {
                 // We had written state and it is gone: another tab reset the visitor.
                 if self.last.take().is_some() {
                     self.visitor.clear();
-                    self.drop_copy();
+                    self.journal.remove(&s);
                     return true;
                 }
                 false
@@ -406,9 +415,7 @@ impl Tracker {
                 return self.fall_back("localStorage is full");
             }
         }
-        if let Some(tab) = &self.tab {
-            let _ = tab.set_item(&self.key, &text);
-        }
+        self.journal.write(&s, &self.visitor);
         self.last = Some(text);
     }
 

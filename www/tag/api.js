@@ -107,9 +107,9 @@ function inertApi() {
 }
 
 // Reading `localStorage` throws a SecurityError where storage is disabled: the core gets
-// null then and scores in memory, with one warning. `sessionStorage` holds this tab's copy.
-function storageOrNull(name) {
-  try { return window[name]; } catch { return null; }
+// null then and scores in memory, with one warning.
+function localStorageOrNull() {
+  try { return window.localStorage; } catch { return null; }
 }
 
 // A page's id: with a counter, the id of each event it records, so that two tabs' events
@@ -117,14 +117,15 @@ function storageOrNull(name) {
 function pageId() {
   const n = new Uint32Array(1);
   try { crypto.getRandomValues(n); } catch { n[0] = Math.random() * 2 ** 32; }
-  return `${n[0].toString(36)}.`;
+  return n[0].toString(36);
 }
 
 function createApi(rulesText, o) {
   const key = o.storageKey || DEFAULT_KEY;
   // Without a stored consent answer (`${key}:consent`, read by the core before each write).
   const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
-  const tracker = new Tracker(rulesText, key, byDefault, Date.now(), storageOrNull('localStorage'), storageOrNull('sessionStorage'));
+  const page = pageId();
+  const tracker = new Tracker(rulesText, key, byDefault, Date.now(), localStorageOrNull(), page);
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
@@ -171,14 +172,13 @@ function createApi(rulesText, o) {
     changed();
     return { ok: true };
   };
-  const page = pageId();
   let seq = 0;
   const views = new Map(); // "ts url" of a page view recorded here → its id, for updates
   const idOf = (e, fresh) => {
-    if (e.type !== 'page_view') return page + (seq++).toString(36);
+    if (e.type !== 'page_view') return `${page}.${(seq++).toString(36)}`;
     const k = `${e.ts} ${e.url}`;
     if (fresh || !views.has(k)) {
-      views.set(k, page + (seq++).toString(36));
+      views.set(k, `${page}.${(seq++).toString(36)}`);
       if (views.size > 8) views.delete(views.keys().next().value);
     }
     return views.get(k);
