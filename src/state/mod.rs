@@ -104,18 +104,11 @@ impl Visitor {
 
     /// The same text with only the events whose id starts with `prefix`: one page's own.
     pub fn to_text_of(&self, prefix: &str) -> String {
-        let mine = |r: &str| !r.is_empty() && split(r).1.starts_with(prefix);
         let mut out = String::from("{\"v\":1,\"events\":");
-        self.write_events(&mut out, mine);
+        self.write_events(&mut out, prefix, false);
         if self.raw.iter().any(|r| !split(r).1.is_empty()) {
-            out.push_str(",\"ids\":[");
-            for (i, r) in self.raw.iter().filter(|r| mine(r)).enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                json::write_str(&mut out, split(r).1);
-            }
-            out.push(']');
+            out.push_str(",\"ids\":");
+            self.write_events(&mut out, prefix, true);
         }
         out.push('}');
         out
@@ -124,18 +117,30 @@ impl Visitor {
     /// The stored events as a JSON array, each as recorded.
     pub fn events_text(&self) -> String {
         let mut out = String::new();
-        self.write_events(&mut out, |r: &str| !r.is_empty());
+        self.write_events(&mut out, "", false);
         out
     }
 
-    fn write_events(&self, out: &mut String, keep: impl Fn(&str) -> bool) {
+    /// A JSON array of the stored events whose id starts with `prefix` ("": all): their
+    /// texts, or their ids as strings.
+    fn write_events(&self, out: &mut String, prefix: &str, ids: bool) {
         out.reserve(2 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
         out.push('[');
-        for (i, r) in self.raw.iter().filter(|r| keep(r)).enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for r in self.raw.iter().filter(|r| !r.is_empty()) {
+            let (text, id) = split(r);
+            if !id.starts_with(prefix) {
+                continue;
+            }
+            if !first {
                 out.push(',');
             }
-            out.push_str(split(r).0);
+            first = false;
+            if ids {
+                json::write_str(out, id);
+            } else {
+                out.push_str(text);
+            }
         }
         out.push(']');
     }

@@ -61,21 +61,23 @@ impl Journal {
         }
     }
 
-    /// Every page's journal: (key, text).
-    pub fn all(&self, s: &Storage) -> Vec<(String, String)> {
+    /// The keys of every page's journal.
+    pub fn keys(&self, s: &Storage) -> Vec<String> {
         let n = s.length().unwrap_or(0);
-        let keys: Vec<String> = (0..n)
-            .filter_map(|i| s.key(i).ok().flatten())
-            .filter(|k| k.starts_with(&self.prefix))
-            .collect();
-        keys.into_iter()
-            .filter_map(|k| s.get_item(&k).ok().flatten().map(|t| (k, t)))
-            .collect()
+        let mut keys = Vec::new();
+        for i in 0..n {
+            if let Ok(Some(k)) = s.key(i) {
+                if k.starts_with(&self.prefix) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
     }
 
     /// Removes every page's journal.
     pub fn erase_all(&self, s: &Storage) {
-        for (k, _) in self.all(s) {
+        for k in self.keys(s) {
             let _ = s.remove_item(&k);
         }
     }

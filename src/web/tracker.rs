@@ -313,21 +313,20 @@ impl Tracker {
             return;
         };
         let mut idle = Vec::new();
-        for (key, text) in self.journal.all(&s) {
-            let Ok((v, _)) = Visitor::from_text(&self.set, &text) else {
-                idle.push(key);
-                continue;
-            };
-            if self.last.is_none() {
+        for key in self.journal.keys(&s) {
+            let journal = s.get_item(&key).ok().flatten();
+            let journal = journal.and_then(|t| Visitor::from_text(&self.set, &t).ok());
+            match journal {
                 // Nothing shared although a page wrote before: the visitor was reset or
-                // withdrew consent since, so its journals go too.
-                idle.push(key);
-                continue;
+                // withdrew consent since, so its journals go too (as unreadable ones do).
+                Some((v, _)) if self.last.is_some() => {
+                    if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
+                        idle.push(key);
+                    }
+                    self.behind |= self.visitor.merge(v).gained;
+                }
+                _ => idle.push(key),
             }
-            if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
-                idle.push(key);
-            }
-            self.behind |= self.visitor.merge(v).gained;
         }
         self.visitor.compact(&self.set, now);
         let unsaved = self.last.is_none() && !self.visitor.is_empty();
