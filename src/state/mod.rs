@@ -192,8 +192,8 @@ impl Visitor {
     /// tag gives every event an id unique to the page that recorded it, because two tabs
     /// can record the same text in the same millisecond (the same page opened twice) and
     /// both count. Without an id on either side (state written before ids), the same text
-    /// is the same event, and two id-less page views with the same `ts` and page category
-    /// are readings of one view. A later reading of a page view (longer dwell) wins.
+    /// is the same event, and two id-less page views with the same `ts` and URL are
+    /// readings of one view. A later reading of a page view (longer dwell) wins.
     pub fn merge(&mut self, other: Visitor) -> Merged {
         let mut m = Merged {
             gained: false,
@@ -248,7 +248,8 @@ impl Visitor {
                     && held_id.is_empty()
                     && e.ty == PAGE_VIEW
                     && self.events[i].ty == PAGE_VIEW
-                    && self.events[i].page == e.page)
+                    && self.events[i].page == e.page
+                    && same_url(held_text, text))
         })
     }
 
@@ -288,6 +289,13 @@ impl Visitor {
 const ID_MARK: char = '\0';
 /// Longer ids are not ours: stored without one.
 const MAX_ID: usize = 32;
+
+/// Whether two event texts have the same `url`: id-less page views are readings of one view
+/// only then (two pages of one category opened in one millisecond are two views).
+fn same_url(a: &str, b: &str) -> bool {
+    let url = |t| json::read(t).ok()?.get("url")?.as_str().map(String::from);
+    matches!((url(a), url(b)), (Some(x), Some(y)) if x == y)
+}
 
 fn with_id(text: &str, id: &str) -> Box<str> {
     if id.is_empty() || id.len() > MAX_ID || id.contains(ID_MARK) {
