@@ -99,6 +99,24 @@ describe('consent across tabs', () => {
     await context.close();
   });
 
+  it('a tab that has not heard of the withdrawal reads it before writing; a write that raced it is erased', async () => {
+    const { context, pages: [a, b] } = await tabs(2);
+    // B's storage events never reach the tag: only the answer read before each write can stop it.
+    await b.addInitScript(() => addEventListener('storage', (e) => e.stopImmediatePropagation(), { capture: true }));
+    await goto(b, `${web.url}/t/tab?tab=1&i=deaf`);
+    await b.evaluate(() => leadscore.track('note', { n: 'before' }));
+    await a.evaluate(() => leadscore.consent(false));
+    await b.evaluate(() => leadscore.track('note', { n: 'after' }));
+    assert.equal(await b.evaluate(() => leadscore.persisting), false);
+    assert.deepEqual(await keys(a), [`${KEY}:consent`]);
+    // A write already on its way when the visitor withdrew (here: written by hand, as a tab
+    // running an older tag would) is erased by the tabs that see it land.
+    await b.evaluate((k) => localStorage.setItem(k, '{"v":1,"events":[{"type":"note","ts":1,"props":{"n":"late"}}]}'), KEY);
+    await a.waitForFunction((k) => localStorage.getItem(k) === null, KEY, { timeout: 5000 });
+    assert.deepEqual(await keys(a), [`${KEY}:consent`]);
+    await context.close();
+  });
+
   it('a grant in one tab (data-consent="required") starts every tab persisting', async () => {
     const { context, pages: [a, b] } = await tabs(2, '/t/tab-required');
     await b.evaluate(() => leadscore.track('note', { n: 'b-memory' }));
