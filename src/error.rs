@@ -24,8 +24,12 @@ pub enum ErrorKind {
         field: String,
         allowed: &'static [&'static str],
     },
-    /// A value has the right type but is out of range; the text says what is allowed.
+    /// A value has the right type but breaks its field's rule (`> 0`, a whole number,
+    /// `min` ≤ `max`); the text says what is allowed.
     InvalidValue(&'static str),
+    /// A number beyond its documented limits (or beyond the finite doubles, like `1e400`),
+    /// where sums, decay or caps could otherwise reach infinity; the text gives the limits.
+    OutOfRange(&'static str),
     DuplicateRuleId(String),
     UnknownCategory(String),
     UnknownPageCategory(String),
@@ -48,12 +52,19 @@ pub enum ErrorKind {
     /// More than one band without `min`.
     SecondCatchAllBand,
     EmptyList(&'static str),
+    /// An input over a size limit (a payload's bytes or events), refused before reading it.
+    TooLarge {
+        limit: usize,
+        unit: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub kind: ErrorKind,
-    /// JSON path such as `rules[3].when.page`; empty for the whole document.
+    /// JSON path such as `rules[3].when.page`. A missing field's path is where it belongs
+    /// (`version`, `rules[2].points`); empty only for the whole document (not an object,
+    /// or not JSON before any value).
     pub path: String,
     /// 1-based; 0 when the input did not come from text.
     pub line: u32,
@@ -80,6 +91,7 @@ impl Error {
             MissingField(_) => "missing_field",
             UnknownField { .. } => "unknown_field",
             InvalidValue(_) => "invalid_value",
+            OutOfRange(_) => "out_of_range",
             DuplicateRuleId(_) => "duplicate_rule_id",
             UnknownCategory(_) => "unknown_category",
             UnknownPageCategory(_) => "unknown_page_category",
@@ -95,6 +107,7 @@ impl Error {
             DuplicateBandName(_) => "duplicate_band_name",
             SecondCatchAllBand => "second_catch_all_band",
             EmptyList(_) => "empty_list",
+            TooLarge { .. } => "too_large",
         }
     }
 
@@ -132,6 +145,7 @@ impl ErrorKind {
                 None => &["unknown field \"", field, "\""],
             },
             InvalidValue(m) => &[m],
+            OutOfRange(m) => &["out of range: ", m],
             DuplicateRuleId(id) => &["duplicate rule id \"", id, "\""],
             UnknownCategory(c) => &[
                 "unknown category \"",
@@ -171,6 +185,9 @@ impl ErrorKind {
             DuplicateBandName(n) => &["duplicate band name \"", n, "\""],
             SecondCatchAllBand => &["only one band may omit \"min\""],
             EmptyList(what) => &[what, " must not be empty"],
+            TooLarge { limit, unit } => {
+                return ["more than the limit of ", &decimal(*limit), " ", unit].concat()
+            }
         };
         parts.concat()
     }
@@ -183,23 +200,40 @@ impl fmt::Display for ErrorKind {
 }
 
 impl fmt::Display for Error {
-    /// `PATH: message`, the CLI's line format.
+    /// `PATH: message`, the CLI's line format. A syntax error's path is only the value
+    /// being read when the text stopped being JSON, so its position follows the message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            if self.line > 0 {
-                write!(f, "line {}, column {}: ", self.line, self.column)?;
-            } else {
-                f.write_str("(document): ")?;
-            }
+            f.write_str("(document): ")?;
         } else {
             write!(f, "{}: ", self.path)?;
         }
-        fmt::Display::fmt(&self.kind, f)
+        fmt::Display::fmt(&self.kind, f)?;
+        if self.line > 0 && matches!(self.kind, ErrorKind::Syntax(_)) {
+            write!(f, " at line {}, column {}", self.line, self.column)?;
+        }
+        Ok(())
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for Error {}
+
+/// `path` inside `prefix`: the one way a path is nested (`events[3]` + `ts` is
+/// `events[3].ts`, + `[0]` is `events[3][0]`, + the empty path is `events[3]` itself).
+pub fn within(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() || path.is_empty() || path.starts_with('[') {
+        [prefix, path].concat()
+    } else {
+        [prefix, ".", path].concat()
+    }
+}
+
+/// `n` in decimal, without `format!` (see [`ErrorKind::message`]).
+fn decimal(n: usize) -> String {
+    let indexed = at_index("", n);
+    crate::json::slice(&indexed, 1, indexed.len() - 1).to_string()
+}
 
 /// `path[i]`. JSON paths are built by hand rather than with `format!`, for the reason
 /// given on [`ErrorKind::message`].

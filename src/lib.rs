@@ -28,11 +28,17 @@ pub mod json;
 pub mod occurrences;
 pub mod pages;
 pub mod payload;
+pub mod privacy;
 pub mod rules;
 pub mod schema;
+mod sort;
 pub mod state;
 pub mod traits;
 
+/// The tag's allocator, tested natively over an arena (its wasm half stays wasm-only).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "web/heap.rs"]
+mod heap;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

@@ -10,7 +10,7 @@
 
 use crate::prelude::*;
 
-use crate::error::{at_index, Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
@@ -150,7 +150,9 @@ impl Visitor {
     /// id that is not a short string is unknown, which only weakens how merges match it).
     /// A text that is not state at all is an error.
     pub fn from_text(set: &RuleSet, text: &str) -> Result<(Visitor, Vec<Error>), Error> {
-        let node = json::read(text)?;
+        // Lenient about numbers: an event holding `1e400` is dropped on its own below,
+        // rather than the whole state.
+        let node = json::parse_lenient(text).map_err(|e| e.into_error(text))?;
         match node.get("v").and_then(|v| v.as_f64()) {
             Some(v) if v == STATE_VERSION as f64 => {}
             _ => {
@@ -160,28 +162,37 @@ impl Visitor {
         }
         let Some(Value::Arr(items)) = node.get("events").map(|n| &n.value) else {
             let kind = ErrorKind::MissingField("events");
-            return Err(Error::new(kind, ""));
+            return Err(Error::new(kind, "events"));
         };
         let ids = match node.get("ids").map(|n| &n.value) {
             Some(Value::Arr(ids)) if ids.len() == items.len() => ids.as_slice(),
             _ => &[],
         };
-        let mut v = Visitor::default();
+        let mut events = Vec::with_capacity(items.len());
+        let mut raw: Vec<Box<str>> = Vec::with_capacity(items.len());
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
                 Ok(e) => {
                     let id = ids.get(i).and_then(|n| n.as_str()).unwrap_or("");
-                    let raw = json::slice(text, item.at as usize, item.end as usize);
-                    v.push_with_id(e, raw, id);
+                    events.push(e);
+                    raw.push(with_id(json::slice(text, item.at as usize, item.end as usize), id));
                 }
                 Err(mut e) => {
-                    e.path = [&at_index("events", i), ".", &e.path].concat();
+                    e.path = within(&at_index("events", i), &e.path);
                     dropped.push(e.at(text, item.at));
                 }
             }
         }
-        Ok((v, dropped))
+        // Stored in order; text from elsewhere may not be: one sort, not an insertion
+        // per event (quadratic on a long reversed list).
+        if !events.windows(2).all(|w| w[0].ts <= w[1].ts) {
+            let key = |i: u32| (events[i as usize].ts, i);
+            let order = crate::sort::order(events.len(), &|a, b| key(a) < key(b));
+            crate::sort::permute(&mut events, &order);
+            crate::sort::permute(&mut raw, &order);
+        }
+        Ok((Visitor { events, raw }, dropped))
     }
 
     /// Adds the events of `other` that this state does not already hold: how two tabs'

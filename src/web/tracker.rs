@@ -21,9 +21,13 @@ use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
 use crate::json::write_str;
+use crate::privacy;
 use crate::rules::RuleSet;
 use crate::state::Visitor;
 use wasm_bindgen::prelude::*;
+
+/// Fields named at most in the warning about data not kept.
+const MAX_NAMED: usize = 12;
 
 /// Compact again after this many new events; amortises the pruning walk.
 const COMPACT_EVERY: usize = 32;
@@ -48,6 +52,10 @@ pub struct Tracker {
     warned: bool,
     /// Storage lacks events this tab holds (set by `pull`).
     behind: bool,
+    /// Storage held personal data that `pull` cleaned away: write the clean state back.
+    scrubbed: bool,
+    /// The one warning about data not kept has been given (see src/privacy).
+    privacy_warned: bool,
     /// `localStorage` as the page handed it over (None: unavailable). Reading it is the
     /// JavaScript's job because that is where a SecurityError can be caught for free;
     /// reaching it from here would ship the global-object probing of wasm-bindgen.
@@ -85,6 +93,8 @@ impl Tracker {
             compact_at: COMPACT_EVERY,
             warned: false,
             behind: false,
+            scrubbed: false,
+            privacy_warned: false,
             storage,
             journal: Journal::new(key, page),
         };
@@ -241,13 +251,49 @@ impl Tracker {
     pub fn persisting(&self) -> bool {
         self.persist
     }
+
+    /// For the debug panel only: why each rule that has not scored as of `now` has not,
+    /// as `(rule index, code, a, b)` per rule: code 0 no matching event; 1 dwell (a the
+    /// longest so far, b the `minDwellSeconds` needed, in ms); 2 matching events that do
+    /// not count (a window or span); 3 a sequence with a of b steps done; 4 traits.
+    #[wasm_bindgen(js_name = whyNot)]
+    pub fn why_not(&self, now: f64) -> Vec<f64> {
+        use crate::explain::{pending, Pending};
+        let scored = self.visitor.score(&self.set, now);
+        let mut out = Vec::new();
+        for (i, why) in pending(&self.set, self.visitor.events(), now, &scored) {
+            let (code, a, b) = match why {
+                Pending::NoEvent => (0, 0.0, 0.0),
+                Pending::Dwell { best_ms, need_ms } => (1, best_ms, need_ms),
+                Pending::NotCounted => (2, 0.0, 0.0),
+                Pending::Steps { done, of } => (3, done as f64, of as f64),
+                Pending::Traits => (4, 0.0, 0.0),
+            };
+            out.extend([i as f64, code as f64, a, b]);
+        }
+        out
+    }
 }
 
 impl Tracker {
     fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
+        // Checked as given (errors point into the caller's text), then kept without
+        // personal data: what is stored and sent is the cleaned text.
         let e = match self.set.event_from_text(text) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
+        };
+        let kept = privacy::clean_event(&self.set, text);
+        self.privacy_warn(&kept.dropped);
+        let Some(clean) = kept.text else {
+            return JsValue::NULL;
+        };
+        let e = match clean == text {
+            true => e,
+            false => match self.set.event_from_text(&clean) {
+                Ok(e) => e,
+                Err(err) => return js_problem(&err),
+            },
         };
         // The answer is read before the write below, in the same call: the `storage` event
         // announcing a withdrawal may arrive after this event, and must not be undone by it.
@@ -256,9 +302,9 @@ impl Tracker {
             self.pull();
         }
         if update {
-            self.visitor.update_page_view(e, text, id);
+            self.visitor.update_page_view(e, &clean, id);
         } else {
-            self.visitor.push_with_id(e, text, id);
+            self.visitor.push_with_id(e, &clean, id);
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -330,7 +376,8 @@ impl Tracker {
         }
         self.visitor.compact(&self.set, now);
         let unsaved = self.last.is_none() && !self.visitor.is_empty();
-        if self.behind || unsaved {
+        // State that held personal data (an older tag's) is written back cleaned.
+        if self.behind || unsaved || self.scrubbed {
             self.save(now);
         }
         if self.persist {
@@ -380,7 +427,11 @@ impl Tracker {
             }
             Some(t) if Some(&t) == self.last.as_ref() => false,
             Some(t) => {
-                match Visitor::from_text(&self.set, &t) {
+                // State written by an older tag may hold personal data: cleaned here.
+                let (clean, dropped) = privacy::clean_state(&self.set, &t);
+                self.privacy_warn(&dropped);
+                self.scrubbed |= clean != t;
+                match Visitor::from_text(&self.set, &clean) {
                     Ok((stored, dropped)) => {
                         if !dropped.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
@@ -422,6 +473,26 @@ impl Tracker {
         self.persist = false;
         self.broken = true;
         self.warn(&[why, "; scoring in memory for this page only"].concat());
+    }
+
+    /// One console warning per page naming what was not kept (keys, never values).
+    fn privacy_warn(&mut self, dropped: &[String]) {
+        if self.privacy_warned || dropped.is_empty() {
+            return;
+        }
+        self.privacy_warned = true;
+        let mut message =
+            String::from("leadscore: not kept (personal data, or traits no rule reads): ");
+        for (i, d) in dropped.iter().take(MAX_NAMED).enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(d);
+        }
+        if dropped.len() > MAX_NAMED {
+            message.push_str(", …");
+        }
+        web_sys::console::warn_1(&message.into());
     }
 
     fn warn(&mut self, message: &str) {

@@ -16,18 +16,11 @@ export function formName(form) {
   }
 }
 
-const PII_PARAMS = /^(e-?mail|name|first_?name|last_?name|full_?name|phone|mobile|tel|address|password|pass|token)$/i;
-
-/** The URL as recorded: query parameters that carry personal data (by name, or any value
- * with an '@') are removed, so a GET form or a tracking link never stores an address. */
+/** The URL as recorded, absolute. The core removes personal data from it (by key and by
+ * value, in path, query and fragment: src/privacy) before anything is kept. */
 export function cleanUrl(href) {
   try {
-    const u = new URL(href, location.href);
-    for (const [k, v] of [...u.searchParams]) {
-      if (PII_PARAMS.test(k) || v.includes('@')) u.searchParams.delete(k);
-    }
-    if (u.hash.includes('@')) u.hash = '';
-    return u.href;
+    return new URL(href, location.href).href;
   } catch {
     return location.origin + location.pathname;
   }
@@ -117,7 +110,10 @@ export function collect(api, hooks, options) {
   on(window, 'pageshow', (e) => { if (e.persisted) { started = new Map(); startPage(); } });
 
   const formOf = (el) => (el && (el.form || (el.closest && el.closest('form')))) || null;
+  // A start is the visitor typing: events the page or the hand-off dispatch (untrusted),
+  // and hidden fields, which no visitor can type in, are not the visitor.
   on(document, 'input', (e) => {
+    if (!e.isTrusted || e.target.type === 'hidden') return;
     const form = formOf(e.target);
     if (!form || started.has(form) || form.hasAttribute('data-leadscore-ignore')) return;
     const name = formName(form);
@@ -158,5 +154,6 @@ export function collect(api, hooks, options) {
   on(window, 'storage', (e) => { if (shared.includes(e.key)) hooks.sync(); });
 
   startPage();
-  return { formName };
+  // `flush` re-reads this page's visible dwell now (the debug panel, while open).
+  return { formName, flush };
 }
