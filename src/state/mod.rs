@@ -176,7 +176,10 @@ impl Visitor {
                 Ok(e) => {
                     let id = ids.get(i).and_then(|n| n.as_str()).unwrap_or("");
                     events.push(e);
-                    raw.push(with_id(json::slice(text, item.at as usize, item.end as usize), id));
+                    raw.push(with_id(
+                        json::slice(text, item.at as usize, item.end as usize),
+                        id,
+                    ));
                 }
                 Err(mut e) => {
                     e.path = within(&at_index("events", i), &e.path);
