@@ -56,7 +56,8 @@ export interface Api {
   /** The CRM payload that `leadscore verify` checks: result, time, events and digest. */
   payload(): { v: 1; ts: number; digest: string; result: Result; events: StoredEvent[] } | null;
   reset(): Outcome;
-  /** true: persist from now on; false: erase what is stored, score in memory. */
+  /** The visitor's answer, followed by every open tab. true: persist from now on;
+   * false: erase what is stored, forget it, score this page in memory. */
   consent(granted: boolean): Outcome;
   /** Analytics-style queue call: push(['identify', {...}]). Runs only result, track, identify,
    * on, events, payload, reset and consent; anything else gets `unknown_command`. */

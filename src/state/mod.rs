@@ -25,10 +25,20 @@ pub const UNCAPPED_KEEP: usize = 256;
 /// Hard ceiling on stored events, whatever the rules; the oldest go first.
 pub const MAX_EVENTS: usize = 2000;
 
+/// What [`Visitor::merge`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Merged {
+    /// The other state held events (or longer readings of page views) this one lacked.
+    pub gained: bool,
+    /// This state holds events (or longer readings) the other lacks: the other is behind.
+    pub behind: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Visitor {
     events: Vec<Event>,
-    /// Source text of each event (empty when unknown), written back verbatim on save.
+    /// Source text of each event (empty when unknown), written back verbatim on save,
+    /// followed by `ID_MARK` and the event's id when it has one.
     raw: Vec<Box<str>>,
 }
 
@@ -78,10 +88,28 @@ impl Visitor {
         before - self.events.len()
     }
 
-    /// `{"v":1,"events":[…]}` with each event's text as it was recorded.
+    /// Adds an event recorded by this tab, with the id that tells it apart from every other
+    /// recording (see [`Visitor::merge`]); an id that could not be stored is left out.
+    pub fn push_with_id(&mut self, e: Event, text: &str, id: &str) {
+        let raw = with_id(text, id);
+        self.push(e, Some(raw));
+    }
+
+    /// `{"v":1,"events":[…],"ids":[…]}`: each event's text as it was recorded and, at the
+    /// same index, its id ("" when unknown; no `ids` when no event has one). Readers of
+    /// version 1 that predate ids read `events` and ignore `ids`.
     pub fn to_text(&self) -> String {
+        self.to_text_of("")
+    }
+
+    /// The same text with only the events whose id starts with `prefix`: one page's own.
+    pub fn to_text_of(&self, prefix: &str) -> String {
         let mut out = String::from("{\"v\":1,\"events\":");
-        self.write_events(&mut out);
+        self.write_events(&mut out, prefix, false);
+        if self.raw.iter().any(|r| !split(r).1.is_empty()) {
+            out.push_str(",\"ids\":");
+            self.write_events(&mut out, prefix, true);
+        }
         out.push('}');
         out
     }
@@ -89,24 +117,38 @@ impl Visitor {
     /// The stored events as a JSON array, each as recorded.
     pub fn events_text(&self) -> String {
         let mut out = String::new();
-        self.write_events(&mut out);
+        self.write_events(&mut out, "", false);
         out
     }
 
-    fn write_events(&self, out: &mut String) {
+    /// A JSON array of the stored events whose id starts with `prefix` ("": all): their
+    /// texts, or their ids as strings.
+    fn write_events(&self, out: &mut String, prefix: &str, ids: bool) {
         out.reserve(2 + self.raw.iter().map(|r| r.len() + 1).sum::<usize>());
         out.push('[');
-        for (i, r) in self.raw.iter().filter(|r| !r.is_empty()).enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for r in self.raw.iter().filter(|r| !r.is_empty()) {
+            let (text, id) = split(r);
+            if !id.starts_with(prefix) {
+                continue;
+            }
+            if !first {
                 out.push(',');
             }
-            out.push_str(r);
+            first = false;
+            if ids {
+                json::write_str(out, id);
+            } else {
+                out.push_str(text);
+            }
         }
         out.push(']');
     }
 
     /// Reads saved state. Events the rules no longer accept are dropped and returned as
-    /// problems; the rest are kept. A text that is not state at all is an error.
+    /// problems; the rest are kept, with their ids when `ids` lines up with `events` (an
+    /// id that is not a short string is unknown, which only weakens how merges match it).
+    /// A text that is not state at all is an error.
     pub fn from_text(set: &RuleSet, text: &str) -> Result<(Visitor, Vec<Error>), Error> {
         // Lenient about numbers: an event holding `1e400` is dropped on its own below,
         // rather than the whole state.
@@ -122,14 +164,22 @@ impl Visitor {
             let kind = ErrorKind::MissingField("events");
             return Err(Error::new(kind, "events"));
         };
+        let ids = match node.get("ids").map(|n| &n.value) {
+            Some(Value::Arr(ids)) if ids.len() == items.len() => ids.as_slice(),
+            _ => &[],
+        };
         let mut events = Vec::with_capacity(items.len());
         let mut raw: Vec<Box<str>> = Vec::with_capacity(items.len());
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
                 Ok(e) => {
+                    let id = ids.get(i).and_then(|n| n.as_str()).unwrap_or("");
                     events.push(e);
-                    raw.push(json::slice(text, item.at as usize, item.end as usize).into());
+                    raw.push(with_id(
+                        json::slice(text, item.at as usize, item.end as usize),
+                        id,
+                    ));
                 }
                 Err(mut e) => {
                     e.path = within(&at_index("events", i), &e.path);
@@ -149,44 +199,78 @@ impl Visitor {
     }
 
     /// Adds the events of `other` that this state does not already hold: how two tabs'
-    /// states meet without losing either's events. An event is the same as a held one when
-    /// its text is; a page view is the same as a held page view with the same `ts` and page,
-    /// the longer dwell winning (dwell only grows while the page stays open).
-    pub fn merge(&mut self, other: Visitor) {
+    /// states meet without losing either's events. Says whether anything was added and
+    /// whether `other` (as stored) is behind this state.
+    ///
+    /// Two events are the same recording when both have ids and the ids are equal: the
+    /// tag gives every event an id unique to the page that recorded it, because two tabs
+    /// can record the same text in the same millisecond (the same page opened twice) and
+    /// both count. Without an id on either side (state written before ids), the same text
+    /// is the same event, and two id-less page views with the same `ts` and URL are
+    /// readings of one view. A later reading of a page view (longer dwell) wins.
+    pub fn merge(&mut self, other: Visitor) -> Merged {
+        let mut m = Merged {
+            gained: false,
+            behind: false,
+        };
+        // Which events of this state `other` holds too (its own additions included).
+        let mut seen = vec![false; self.events.len()];
         for (e, r) in other.events.into_iter().zip(other.raw) {
             if r.is_empty() {
                 continue;
             }
             match self.find_same(&e, &r) {
-                None => self.push(e, Some(r)),
-                Some(i) if self.events[i].dwell_ms < e.dwell_ms => {
-                    self.events[i] = e;
-                    self.raw[i] = r;
+                Some(i) => {
+                    seen[i] = true;
+                    let held = self.events[i].dwell_ms;
+                    m.behind |= held > e.dwell_ms;
+                    if held < e.dwell_ms {
+                        m.gained = true;
+                        self.events[i] = e;
+                        self.raw[i] = r;
+                    }
                 }
-                Some(_) => {}
+                None => {
+                    m.gained = true;
+                    // Where `push` puts it: after the events with the same or an earlier ts.
+                    seen.insert(self.events.partition_point(|x| x.ts <= e.ts), true);
+                    self.push(e, Some(r));
+                }
             }
         }
+        // Events without text are never stored, so `other` cannot lack them.
+        m.behind |= seen.iter().zip(&self.raw).any(|(s, r)| !s && !r.is_empty());
+        m
     }
 
-    /// The held event that `e` is another reading of: one with the same text, else a page
-    /// view with the same `ts` and page (a later reading of its dwell).
+    /// The held event that `e` (stored as `raw`) is the same recording as, by the rules
+    /// on [`Visitor::merge`]. Only events with the same `ts` are compared.
     fn find_same(&self, e: &Event, raw: &str) -> Option<usize> {
         let from = self.events.partition_point(|x| x.ts < e.ts);
-        let same_ts = from..from
-            + self.events[from..]
-                .iter()
-                .take_while(|x| x.ts == e.ts)
-                .count();
-        same_ts.clone().find(|&i| *self.raw[i] == *raw).or_else(|| {
-            same_ts.clone().find(|&i| {
-                e.ty == PAGE_VIEW && self.events[i].ty == PAGE_VIEW && self.events[i].page == e.page
-            })
+        let n = self.events[from..]
+            .iter()
+            .take_while(|x| x.ts == e.ts)
+            .count();
+        let (text, id) = split(raw);
+        (from..from + n).find(|&i| {
+            let (held_text, held_id) = split(&self.raw[i]);
+            if !id.is_empty() && !held_id.is_empty() {
+                return id == held_id;
+            }
+            held_text == text
+                || (id.is_empty()
+                    && held_id.is_empty()
+                    && e.ty == PAGE_VIEW
+                    && self.events[i].ty == PAGE_VIEW
+                    && self.events[i].page == e.page
+                    && same_url(held_text, text))
         })
     }
 
-    /// Replaces a recorded page view by a later reading of it (same `ts` and page, longer
-    /// dwell); adds it when the old one is gone (pruned, or never recorded).
-    pub fn update_page_view(&mut self, e: Event, raw: Box<str>) {
+    /// Replaces a page view this tab recorded (the same `id`) by a later reading of it;
+    /// adds it when the old one is gone (pruned, or never recorded).
+    pub fn update_page_view(&mut self, e: Event, text: &str, id: &str) {
+        let raw = with_id(text, id);
         match self
             .find_same(&e, &raw)
             .filter(|&i| self.events[i].ty == PAGE_VIEW)
@@ -211,4 +295,30 @@ impl Visitor {
         self.events.clear();
         self.raw.clear();
     }
+}
+
+/// Separates an event's text from its id in `Visitor::raw`. A NUL is never part of JSON
+/// text (control characters must be escaped), so the text cannot contain it; the id rides
+/// in the same slot so that every step that keeps, drops or moves an event keeps the pair.
+const ID_MARK: char = '\0';
+/// Longer ids are not ours: stored without one.
+const MAX_ID: usize = 32;
+
+/// Whether two event texts have the same `url`: id-less page views are readings of one view
+/// only then (two pages of one category opened in one millisecond are two views).
+fn same_url(a: &str, b: &str) -> bool {
+    let url = |t| json::read(t).ok()?.get("url")?.as_str().map(String::from);
+    matches!((url(a), url(b)), (Some(x), Some(y)) if x == y)
+}
+
+fn with_id(text: &str, id: &str) -> Box<str> {
+    if id.is_empty() || id.len() > MAX_ID || id.contains(ID_MARK) {
+        return text.into();
+    }
+    [text, "\0", id].concat().into()
+}
+
+/// (text, id) of a stored slot; the id is "" when unknown.
+fn split(raw: &str) -> (&str, &str) {
+    raw.split_once(ID_MARK).unwrap_or((raw, ""))
 }

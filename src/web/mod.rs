@@ -12,6 +12,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 mod heap;
+mod journal;
 #[cfg(feature = "playground")]
 mod scorer;
 mod tracker;

@@ -1,10 +1,23 @@
 //! The site tag's engine side: the parsed rules and the visitor's events live here, inside
 //! the wasm, so each call from JavaScript carries one small event text in and one result
-//! out. State persists in `localStorage` under one versioned key, merged with whatever
-//! another tab wrote, and degrades to memory when storage is missing, broken or full.
+//! out. State persists in `localStorage` under one versioned key, shared by the visitor's
+//! tabs, and degrades to memory when storage is missing, broken or full.
+//!
+//! Tabs share that key without a lock, and in Chromium each tab's process reads a copy of
+//! `localStorage` that another tab's write reaches a little later. So every write is a
+//! read-merge-write of a union (no event counts as the same as another unless it is the
+//! same recording: see `Visitor::merge`), a tab whose write was overwritten by a stale one
+//! writes the union back when the `storage` event arrives (`sync`), and each page also
+//! writes its own events under a key no other page writes (`super::journal`), which the
+//! next page to load merges back: a tab that navigates away or closes before that event
+//! arrives loses nothing either.
+//!
+//! Consent is the visitor's, not the tab's: the answer is stored beside the state, read
+//! before every write and followed when another tab changes it.
 
 use crate::prelude::*;
 
+use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
 use crate::json::write_str;
@@ -24,7 +37,14 @@ pub struct Tracker {
     set: RuleSet,
     visitor: Visitor,
     key: String,
+    /// Where the consent answer is stored: `granted` or `denied`.
+    consent_key: String,
+    /// Whether to persist while no answer is stored: false under Global Privacy Control
+    /// and with `data-consent="required"`.
+    by_default: bool,
     persist: bool,
+    /// Storage failed (missing, unreadable or full): memory only, whatever the consent.
+    broken: bool,
     /// The text last read from or written to storage: unchanged text needs no re-parse,
     /// and its disappearance means another tab reset the visitor.
     last: Option<String>,
@@ -40,27 +60,35 @@ pub struct Tracker {
     /// JavaScript's job because that is where a SecurityError can be caught for free;
     /// reaching it from here would ship the global-object probing of wasm-bindgen.
     storage: Option<web_sys::Storage>,
+    /// This page's own events, under a key only it writes (see the module).
+    journal: Journal,
 }
 
 #[wasm_bindgen]
 impl Tracker {
     /// Parses the rules (throws an `Error` with code, path, line, column when they are
-    /// invalid) and, when `persist`, restores the state stored under `key` in `storage`
-    /// (the page's `localStorage`, or null when it is unavailable).
+    /// invalid) and, when the visitor's consent answer (or, without one, `by_default`)
+    /// allows it, restores the state stored under `key` in `storage` (the page's
+    /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
+    /// this page's id, which the ids of the events it records start with (`page.n`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         rules: &str,
         key: &str,
-        persist: bool,
+        by_default: bool,
         now: f64,
         storage: Option<web_sys::Storage>,
+        page: &str,
     ) -> Result<Tracker, JsValue> {
         let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),
             key: key.to_string(),
-            persist,
+            consent_key: [key, ":consent"].concat(),
+            by_default,
+            persist: false,
+            broken: false,
             last: None,
             compact_at: COMPACT_EVERY,
             warned: false,
@@ -68,28 +96,31 @@ impl Tracker {
             scrubbed: false,
             privacy_warned: false,
             storage,
+            journal: Journal::new(key, page),
         };
-        if persist {
-            t.pull();
-            t.visitor.compact(&t.set, now);
-            if t.scrubbed && t.persist {
-                t.save(now);
-            }
+        let answer = t.answer();
+        t.persist = answer.unwrap_or(by_default);
+        if t.persist {
+            t.restore(now);
+        } else if answer == Some(false) {
+            // Withdrawn while a write of another tab was on its way: erase it too.
+            t.erase();
         }
         Ok(t)
     }
 
-    /// Records one event (JSON text). Returns null, or the problem `{code, path, message}`
-    /// when the event is not valid for these rules; an invalid event is not stored.
-    pub fn record(&mut self, event: &str, now: f64) -> JsValue {
-        self.apply(event, now, false)
+    /// Records one event (JSON text) under `id`, unique to this page (a page id and a
+    /// counter). Returns null, or the problem `{code, path, message}` when the event is not
+    /// valid for these rules; an invalid event is not stored.
+    pub fn record(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+        self.apply(event, id, now, false)
     }
 
-    /// Records a newer reading of a page view already recorded (same `ts` and URL, longer
-    /// `dwellMs`), replacing it.
+    /// Records a newer reading (longer `dwellMs`) of the page view recorded under `id`,
+    /// replacing it.
     #[wasm_bindgen(js_name = updatePageView)]
-    pub fn update_page_view(&mut self, event: &str, now: f64) -> JsValue {
-        self.apply(event, now, true)
+    pub fn update_page_view(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+        self.apply(event, id, now, true)
     }
 
     /// The contract's result as of `now`, as numbers that www/tag/api.js (`decode`) turns
@@ -139,10 +170,21 @@ impl Tracker {
         crate::payload::digest(events_text)
     }
 
-    /// Re-reads storage after another tab wrote it; true when the events changed. When
-    /// this tab holds events the stored state lacks (the other tab wrote over them),
-    /// writes the union back, so no tab's events are lost.
+    /// Follows a change another tab made (the page's `storage` event for the state or the
+    /// consent key); true when the events changed. A consent answer is followed first. When
+    /// this tab holds events the stored state lacks (a stale write of another tab went over
+    /// them), writes the union back, so no tab's events are lost. While consent is
+    /// withdrawn, state that a tab wrote before it learned so is erased as it arrives.
     pub fn sync(&mut self, now: f64) -> bool {
+        if self.follow_consent(now) {
+            return true;
+        }
+        if !self.persist {
+            if self.answer() == Some(false) {
+                self.erase();
+            }
+            return false;
+        }
         let before = self.visitor.len();
         let changed = self.pull();
         if self.persist && self.behind {
@@ -151,28 +193,33 @@ impl Tracker {
         changed || self.visitor.len() != before
     }
 
-    /// Consent given: persist from now on (merging what is stored). Withdrawn: erase the
-    /// stored state and keep scoring in memory only.
+    /// The visitor's answer, for every tab. Granted: persist from now on (merging what is
+    /// stored). Withdrawn: erase the stored state, forget it here too, and keep scoring
+    /// this page in memory only. The answer is written before the state is erased, so a
+    /// tab that sees the state gone has also seen why.
     pub fn consent(&mut self, granted: bool, now: f64) {
-        self.persist = granted;
-        if granted {
+        if let Some(s) = &self.storage {
+            let _ = s.set_item(
+                &self.consent_key,
+                if granted { "granted" } else { "denied" },
+            );
+        }
+        self.persist = granted && !self.broken;
+        if self.persist {
             self.pull();
             self.save(now);
-        } else {
-            if let Some(s) = &self.storage {
-                let _ = s.remove_item(&self.key);
-            }
-            self.last = None;
+        } else if !granted {
+            self.forget();
+            self.erase();
         }
     }
 
     /// Forgets the visitor, in memory and in storage.
     pub fn reset(&mut self) {
-        self.visitor.clear();
-        if let Some(s) = self.storage.as_ref().filter(|_| self.persist) {
-            let _ = s.remove_item(&self.key);
+        self.forget();
+        if self.persist {
+            self.erase();
         }
-        self.last = None;
     }
 
     /// `email_type` of an address (free, competitor, corporate) or undefined; the address
@@ -229,7 +276,7 @@ impl Tracker {
 }
 
 impl Tracker {
-    fn apply(&mut self, text: &str, now: f64, update: bool) -> JsValue {
+    fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
         // Checked as given (errors point into the caller's text), then kept without
         // personal data: what is stored and sent is the cleaned text.
         let e = match self.set.event_from_text(text) {
@@ -248,14 +295,16 @@ impl Tracker {
                 Err(err) => return js_problem(&err),
             },
         };
-        let text: Box<str> = clean.into();
+        // The answer is read before the write below, in the same call: the `storage` event
+        // announcing a withdrawal may arrive after this event, and must not be undone by it.
+        self.follow_consent(now);
         if self.persist {
             self.pull();
         }
         if update {
-            self.visitor.update_page_view(e, text);
+            self.visitor.update_page_view(e, &clean, id);
         } else {
-            self.visitor.push(e, Some(text));
+            self.visitor.push_with_id(e, &clean, id);
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -265,6 +314,92 @@ impl Tracker {
             self.save(now);
         }
         JsValue::NULL
+    }
+
+    /// The stored consent answer: granted, withdrawn, or none.
+    fn answer(&self) -> Option<bool> {
+        let s = self.storage.as_ref()?;
+        match s.get_item(&self.consent_key).ok()??.as_str() {
+            "granted" => Some(true),
+            "denied" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Acts on a consent answer another tab stored; true when persisting changed. A
+    /// withdrawal forgets the stored state here (this page goes on scoring in memory, as
+    /// under Global Privacy Control); a grant starts persisting, this page's events too.
+    fn follow_consent(&mut self, now: f64) -> bool {
+        if self.broken {
+            return false;
+        }
+        let answer = self.answer();
+        let allowed = answer.unwrap_or(self.by_default);
+        if allowed == self.persist {
+            return false;
+        }
+        self.persist = allowed;
+        if allowed {
+            self.restore(now);
+        } else {
+            self.forget();
+            if answer == Some(false) {
+                self.erase();
+            }
+        }
+        true
+    }
+
+    /// Loads the shared state and merges every page's journal into it (see the module);
+    /// when the shared state lacked some of their events, writes the union back, then
+    /// removes the journals of pages idle for [`IDLE_MS`].
+    fn restore(&mut self, now: f64) {
+        self.pull();
+        let Some(s) = self.storage.clone().filter(|_| self.persist) else {
+            return;
+        };
+        let mut idle = Vec::new();
+        for key in self.journal.keys(&s) {
+            let journal = s.get_item(&key).ok().flatten();
+            let journal = journal.and_then(|t| Visitor::from_text(&self.set, &t).ok());
+            match journal {
+                // Nothing shared although a page wrote before: the visitor was reset or
+                // withdrew consent since, so its journals go too (as unreadable ones do).
+                Some((v, _)) if self.last.is_some() => {
+                    if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
+                        idle.push(key);
+                    }
+                    self.behind |= self.visitor.merge(v).gained;
+                }
+                _ => idle.push(key),
+            }
+        }
+        self.visitor.compact(&self.set, now);
+        let unsaved = self.last.is_none() && !self.visitor.is_empty();
+        // State that held personal data (an older tag's) is written back cleaned.
+        if self.behind || unsaved || self.scrubbed {
+            self.save(now);
+        }
+        if self.persist {
+            for key in idle {
+                let _ = s.remove_item(&key);
+            }
+        }
+    }
+
+    /// Forgets the visitor in memory (not in storage).
+    fn forget(&mut self) {
+        self.visitor.clear();
+        self.last = None;
+        self.behind = false;
+    }
+
+    /// Removes the stored state and every page's journal.
+    fn erase(&mut self) {
+        if let Some(s) = &self.storage {
+            let _ = s.remove_item(&self.key);
+            self.journal.erase_all(s);
+        }
     }
 
     /// Merges the stored state into memory; true when storage held something new.
@@ -285,6 +420,7 @@ impl Tracker {
                 // We had written state and it is gone: another tab reset the visitor.
                 if self.last.take().is_some() {
                     self.visitor.clear();
+                    self.journal.remove(&s);
                     return true;
                 }
                 false
@@ -300,12 +436,13 @@ impl Tracker {
                         if !dropped.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
                         }
-                        let stored_len = stored.len();
-                        self.visitor.merge(stored);
-                        self.behind = self.visitor.len() > stored_len;
+                        self.behind = self.visitor.merge(stored).behind;
                     }
                     // Not our state (corrupt or foreign): it is replaced on the next save.
-                    Err(_) => self.warn("the stored state was unreadable and has been reset"),
+                    Err(_) => {
+                        self.behind = true;
+                        self.warn("the stored state was unreadable and has been reset");
+                    }
                 }
                 self.last = Some(t);
                 true
@@ -328,11 +465,13 @@ impl Tracker {
                 return self.fall_back("localStorage is full");
             }
         }
+        self.journal.write(&s, &self.visitor);
         self.last = Some(text);
     }
 
     fn fall_back(&mut self, why: &str) {
         self.persist = false;
+        self.broken = true;
         self.warn(&[why, "; scoring in memory for this page only"].concat());
     }
 

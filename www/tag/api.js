@@ -147,20 +147,20 @@ function localStorageOrNull() {
   try { return window.localStorage; } catch { return null; }
 }
 
-function readFlag(key) {
-  try { return localStorage.getItem(key); } catch { return null; }
-}
-function writeFlag(key, value) {
-  try { value == null ? localStorage.removeItem(key) : localStorage.setItem(key, value); } catch { /* memory only */ }
+// A page's id: with a counter, the id of each event it records, so that two tabs' events
+// stay two even when their texts are equal (see `Visitor::merge` in src/state).
+function pageId() {
+  const n = new Uint32Array(1);
+  try { crypto.getRandomValues(n); } catch { n[0] = Math.random() * 2 ** 32; }
+  return n[0].toString(36);
 }
 
 function createApi(rulesText, o) {
   const key = o.storageKey || DEFAULT_KEY;
-  const consentKey = `${key}:consent`;
-  const flag = readFlag(consentKey);
-  const gpc = navigator.globalPrivacyControl === true;
-  const persist = flag === 'granted' || (flag !== 'denied' && !gpc && o.consent !== 'required');
-  const tracker = faultsMarked(new Tracker(rulesText, key, persist, Date.now(), localStorageOrNull()));
+  // Without a stored consent answer (`${key}:consent`, read by the core before each write).
+  const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
+  const page = pageId();
+  const tracker = faultsMarked(new Tracker(rulesText, key, byDefault, Date.now(), localStorageOrNull(), page));
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
@@ -214,7 +214,18 @@ function createApi(rulesText, o) {
     changed();
     return { ok: true };
   };
-  const record = (event) => outcome(tracker.record(JSON.stringify(event), Date.now()));
+  let seq = 0;
+  const views = new Map(); // "ts url" of a page view recorded here → its id, for updates
+  const idOf = (e, fresh) => {
+    if (e.type !== 'page_view') return `${page}.${(seq++).toString(36)}`;
+    const k = `${e.ts} ${e.url}`;
+    if (fresh || !views.has(k)) {
+      views.set(k, `${page}.${(seq++).toString(36)}`);
+      if (views.size > 8) views.delete(views.keys().next().value);
+    }
+    return views.get(k);
+  };
+  const record = (event) => outcome(tracker.record(JSON.stringify(event), idOf(event, true), Date.now()));
   // The CRM payload as text: the events exactly as stored, so the digest that
   // `leadscore verify` recomputes over them matches byte for byte.
   const payloadText = () => {
@@ -257,10 +268,11 @@ function createApi(rulesText, o) {
     /** The stored events (contract §2), e.g. for `leadscore score` on a server. */
     events: guard(() => JSON.parse(tracker.events()), () => [], () => []),
     reset: guard(() => { tracker.reset(); changed(); return { ok: true }; }, () => failure('inert', 'leadscore is not running')),
-    /** consent(true) persists from now on; consent(false) erases what is stored. */
+    /** consent(true) persists from now on; consent(false) erases what is stored, in
+     * every tab, which then score their page in memory only. */
     consent: guard((granted) => {
-      writeFlag(consentKey, granted ? 'granted' : 'denied');
       tracker.consent(!!granted, Date.now());
+      changed();
       return { ok: true };
     }, () => failure('inert', 'leadscore is not running')),
     /** Analytics-style command queue: push(['identify', {...}]). */
@@ -279,11 +291,12 @@ function createApi(rulesText, o) {
   // Internal hooks for the collectors and the hand-off (not part of the public API).
   const hooks = {
     record: guard(record, null),
-    updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), Date.now())), null),
+    updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), idOf(e, false), Date.now())), null),
     emailType: guard(emailType, null, null),
     dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => [], () => []),
     sync: guard(() => { if (tracker.sync(Date.now())) changed(); }, null),
     storageKey: key,
+    consentKey: `${key}:consent`,
   };
   const collector = o.collect !== false ? guard(() => collect(api, hooks, o), null, null)() : null;
   guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();

@@ -1,0 +1,91 @@
+//! Each page's own events, under a key of its own beside the shared state
+//! (`<key>:page:<page id>`, the same text format). The shared key has many writers, and in
+//! Chromium a tab's process reads a copy of `localStorage` that another tab's write reaches
+//! a little later: a tab can write the union it knows over a write it has not seen yet.
+//! The tab that recorded the lost events writes them back when the `storage` event
+//! arrives, unless it has navigated away or closed by then. A journal has one writer, the
+//! page whose events it holds, so nothing overwrites it: the next page to load merges every
+//! journal into the shared state, and removes those of pages that have recorded nothing
+//! for [`IDLE_MS`] (by then their events have long been in the shared state, and a page
+//! still open writes its journal again with its next event).
+
+use crate::prelude::*;
+
+use crate::state::Visitor;
+use web_sys::Storage;
+
+/// A journal whose newest event is older than this is merged and removed.
+pub const IDLE_MS: f64 = 10.0 * 60_000.0;
+
+pub struct Journal {
+    /// `<key>:page:`, shared by every page's journal.
+    prefix: String,
+    /// This page's journal: `prefix` and the page id.
+    key: String,
+    /// What this page's event ids start with: the page id and a dot.
+    ids: String,
+}
+
+impl Journal {
+    /// The journal of page `page` (empty: no journal) beside the state under `key`.
+    pub fn new(key: &str, page: &str) -> Journal {
+        let prefix = [key, ":page:"].concat();
+        let ok =
+            !page.is_empty() && page.len() <= 16 && page.bytes().all(|b| b.is_ascii_alphanumeric());
+        Journal {
+            key: if ok {
+                [&prefix, page].concat()
+            } else {
+                String::new()
+            },
+            ids: if ok {
+                [page, "."].concat()
+            } else {
+                String::new()
+            },
+            prefix,
+        }
+    }
+
+    /// Writes this page's own events (those of `v` with its ids); nothing when it has none.
+    pub fn write(&self, s: &Storage, v: &Visitor) {
+        if self.key.is_empty() {
+            return;
+        }
+        let text = v.to_text_of(&self.ids);
+        if text.starts_with("{\"v\":1,\"events\":[]") {
+            let _ = s.remove_item(&self.key);
+        } else {
+            // A full quota only costs the protection this copy gives.
+            let _ = s.set_item(&self.key, &text);
+        }
+    }
+
+    /// The keys of every page's journal.
+    pub fn keys(&self, s: &Storage) -> Vec<String> {
+        let n = s.length().unwrap_or(0);
+        let mut keys = Vec::new();
+        for i in 0..n {
+            if let Ok(Some(k)) = s.key(i) {
+                if k.starts_with(&self.prefix) {
+                    keys.push(k);
+                }
+            }
+        }
+        keys
+    }
+
+    /// Removes every page's journal.
+    pub fn erase_all(&self, s: &Storage) {
+        for k in self.keys(s) {
+            let _ = s.remove_item(&k);
+        }
+    }
+
+    /// Removes this page's journal.
+    pub fn remove(&self, s: &Storage) {
+        if !self.key.is_empty() {
+            let _ = s.remove_item(&self.key);
+        }
+    }
+}
