@@ -18,6 +18,8 @@ pub(crate) mod prelude {
     pub use alloc::{format, vec};
 }
 
+#[cfg(not(target_arch = "wasm32"))]
+pub mod backtest;
 pub mod conditions;
 pub mod decay;
 pub mod engine;
@@ -26,11 +28,15 @@ pub mod events;
 pub mod explain;
 pub mod json;
 pub mod occurrences;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod outcomes;
 pub mod pages;
 pub mod payload;
 pub mod rules;
 pub mod schema;
 pub mod state;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod synth;
 pub mod traits;
 
 #[cfg(target_arch = "wasm32")]

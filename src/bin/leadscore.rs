@@ -9,11 +9,16 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+#[path = "leadscore/backtest.rs"]
+mod backtest;
+
 const USAGE: &str = "\
 usage:
   leadscore check RULES.json [--json]
   leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
+  leadscore backtest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [--challenger RULES.json] [--json]
+  leadscore synth --events OUT.jsonl --outcomes OUT.csv [--visitors N] [--seed S]
   leadscore schema
 
 check   validates a rules file: exit 0 with a summary, or exit 1 with one line per problem
@@ -26,6 +31,9 @@ verify  re-scores a form post's leadscore_payload (base64url or JSON; PAYLOAD is
         @FILE, or - for standard input) and prints one JSON object (consistent, findings, result):
         the authoritative result (as of --now, default the payload's own time) and each
         way the browser's claim disagrees with its events. Exit 0 consistent, 1 not.
+backtest scores each visitor as of just before their CRM outcome and measures the rules
+        against the outcomes (leadscore backtest --help).
+synth   writes synthetic journeys with a planted ground truth (leadscore synth --help).
 schema  prints the JSON Schema of the rules format (for editors; point a rules file's \"$schema\" at it).
 exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
 
@@ -35,6 +43,8 @@ fn main() -> ExitCode {
         Some("check") => check(&args[1..]),
         Some("score") => score(&args[1..]),
         Some("verify") => verify(&args[1..]),
+        Some("backtest") => backtest::backtest(&args[1..]),
+        Some("synth") => backtest::synth(&args[1..]),
         Some("schema") => out(&leadscore::schema::rules_schema()),
         Some("-h" | "--help" | "help") => out(USAGE),
         Some("-V" | "--version") => out(&format!("leadscore {}", env!("CARGO_PKG_VERSION"))),

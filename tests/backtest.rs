@@ -1,0 +1,308 @@
+//! Backtests against CRM outcomes: the library on synthetic journeys with a planted truth
+//! (the signal must be recovered, and events after a conversion must not leak into the
+//! score judged), and `leadscore backtest` / `leadscore synth` as built binaries.
+
+use leadscore::backtest::{self, AsOf, Options, Report};
+use leadscore::json::{self, Value};
+use leadscore::outcomes;
+use leadscore::{Event, RuleSet};
+use std::collections::HashMap;
+use std::process::{Command, Output, Stdio};
+
+fn demo_rules() -> RuleSet {
+    let path = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    RuleSet::from_text(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Synthetic journeys grouped by visitor, in reading order, and their outcome rows.
+fn synthetic(set: &RuleSet, visitors: usize, seed: u64) -> (Vec<(String, Vec<Event>)>, String) {
+    let o = leadscore::synth::Options {
+        visitors,
+        seed,
+        ..Default::default()
+    };
+    let mut csv = format!("{}\n", leadscore::synth::OUTCOMES_HEADER);
+    let mut by: HashMap<String, Vec<Event>> = HashMap::new();
+    for i in 0..visitors {
+        let j = leadscore::synth::journey(&o, i);
+        for line in &j.events {
+            let node = json::read(line).unwrap();
+            let visitor = node.get("visitor").unwrap().as_str().unwrap().to_string();
+            by.entry(visitor)
+                .or_default()
+                .push(set.event(&node).unwrap());
+        }
+        for row in &j.outcomes {
+            csv.push_str(row);
+            csv.push('\n');
+        }
+    }
+    let mut journeys: Vec<_> = by.into_iter().collect();
+    journeys.sort_by(|a, b| a.0.cmp(&b.0));
+    (journeys, csv)
+}
+
+fn report(set: &RuleSet, journeys: &[(String, Vec<Event>)], csv: &str, as_of: AsOf) -> Report {
+    let (rows, errors) = outcomes::read_csv(csv);
+    assert!(errors.is_empty(), "{errors:?}");
+    let options = Options {
+        as_of,
+        ..Default::default()
+    };
+    let judged = backtest::judge(set, journeys, &rows, &options);
+    Report::new(set, &judged, backtest::months_spanned(journeys))
+}
+
+#[test]
+fn recovers_the_planted_signal_and_ranks_rules_by_it() {
+    let set = demo_rules();
+    let (journeys, csv) = synthetic(&set, 4000, 7);
+    let r = report(&set, &journeys, &csv, AsOf::FirstOutcome);
+    assert_eq!(r.visitors, 4000);
+    let auc = r.auc.unwrap();
+    assert!(auc > 0.7, "the demo rules separate converters: AUC {auc}");
+    let top = &r.deciles[0].group;
+    assert!(top.lift.unwrap() > 2.0, "top decile lift {:?}", top.lift);
+    let lift = |id: &str| r.rules.iter().find(|x| x.rule == id).unwrap().lift.unwrap();
+    assert!(lift("pricing-view") > 2.0 && lift("careers-visitor") < 1.2);
+    assert!(r.never_fired.contains(&"webinar-attended".to_string()));
+    // Higher bands convert better: the thresholds mean something.
+    let rate = |b: &str| r.bands.iter().find(|g| g.name == b).unwrap().rate.unwrap();
+    assert!(
+        rate("hot") > rate("warm")
+            && rate("warm") > rate("nurture")
+            && rate("nurture") > rate("cold")
+    );
+
+    // Rules that reward the wrong signal (career pages) are found out.
+    let wrong = RuleSet::from_text(
+        r#"{"version":"wrong","pages":[{"category":"careers","match":["/careers/**"]}],
+        "categories":{"c":{}},"rules":[{"id":"careers","category":"c","points":10,
+        "when":{"event":"page_view","page":"careers"}}],"bands":[{"name":"x","min":10},{"name":"y"}]}"#,
+    )
+    .unwrap();
+    let (journeys, csv) = synthetic(&wrong, 4000, 7);
+    let w = report(&wrong, &journeys, &csv, AsOf::FirstOutcome);
+    assert!(w.auc.unwrap() < 0.55, "careers rules: AUC {:?}", w.auc);
+}
+
+#[test]
+fn events_after_the_outcome_never_reach_the_judged_score() {
+    let set = demo_rules();
+    let line = |ty: &str, ts: i64, rest: &str| format!(r#"{{"type":"{ty}","ts":{ts}{rest}}}"#);
+    let demo = r#","url":"https://acme.example/demo","form":"demo-request""#;
+    let pricing = r#","url":"https://acme.example/pricing","dwellMs":60000"#;
+    let events: Vec<Event> = [
+        line("page_view", 1_000, pricing),
+        line("form_submit", 5_000, demo), // the submit that became the meeting
+        line("page_view", 9_000, pricing),
+    ]
+    .iter()
+    .map(|l| set.event_from_text(l).unwrap())
+    .collect();
+    let journeys = vec![("v".to_string(), events)];
+    let csv = "visitor,outcome,at\nv,meeting,5000\nv,won,20000\n";
+    let r = report(&set, &journeys, csv, AsOf::FirstOutcome);
+    let pricing_rule = r.rules.iter().find(|x| x.rule == "pricing-view").unwrap();
+    let submit_rule = r.rules.iter().find(|x| x.rule == "demo-request").unwrap();
+    assert_eq!(
+        (pricing_rule.fired_converters, submit_rule.fired_converters),
+        (1, 0)
+    );
+    let (rows, _) = outcomes::read_csv(csv);
+    let judged = backtest::judge(&set, &journeys, &rows, &Options::default());
+    assert_eq!(judged[0].at, 4_999.0);
+    assert_eq!(
+        judged[0].result.explain.len(),
+        1,
+        "one pricing view, before the meeting"
+    );
+    // Judged at the end of the data instead, all three events count: the leak the
+    // default prevents.
+    let late = report(&set, &journeys, csv, AsOf::At(10_000.0));
+    let late_submit = late
+        .rules
+        .iter()
+        .find(|x| x.rule == "demo-request")
+        .unwrap();
+    assert_eq!(late_submit.fired_converters, 1);
+}
+
+#[test]
+fn each_converter_is_judged_on_exactly_the_events_before_their_outcome() {
+    let set = demo_rules();
+    let (journeys, csv) = synthetic(&set, 2000, 11);
+    let (rows, _) = outcomes::read_csv(&csv);
+    let judged = backtest::judge(&set, &journeys, &rows, &Options::default());
+    let mut checked = 0;
+    for (j, (visitor, events)) in judged.iter().zip(&journeys) {
+        assert_eq!(&j.visitor, visitor);
+        let meeting = rows
+            .iter()
+            .find(|r| &r.visitor == visitor && r.outcome == "meeting");
+        let Some(meeting) = meeting else { continue };
+        let before: Vec<Event> = events
+            .iter()
+            .filter(|e| e.ts < meeting.at.unwrap())
+            .cloned()
+            .collect();
+        assert!(
+            before.len() < events.len(),
+            "synthetic converters browse on after the meeting"
+        );
+        let truth = leadscore::score(&set, &before, meeting.at.unwrap() - 1.0);
+        assert_eq!(j.result, truth, "{visitor}");
+        checked += 1;
+    }
+    assert!(checked > 100, "{checked} converters checked");
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_leadscore"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the leadscore binary runs")
+}
+
+fn temp(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("leadscore-bt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn command_line_backtest_with_a_challenger() {
+    let (events, outcomes_csv) = (temp("e.jsonl"), temp("o.csv"));
+    let out = run(&[
+        "synth",
+        "--visitors",
+        "600",
+        "--seed",
+        "3",
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    // The challenger: the same rules with pricing worth far more.
+    let text = std::fs::read_to_string(&rules).unwrap();
+    let challenger = temp("challenger.json");
+    let edited = text
+        .replace(
+            r#""id": "pricing-view", "category": "intent", "points": 12"#,
+            r#""id": "pricing-view", "category": "intent", "points": 40"#,
+        )
+        .replace("acme-demo-2026-11", "challenger");
+    assert_ne!(edited, text);
+    std::fs::write(&challenger, edited).unwrap();
+    let out = run(&[
+        "backtest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+        "--challenger",
+        &challenger,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let doc = json::read(stdout.trim()).unwrap();
+    let live = doc.get("live").unwrap();
+    assert_eq!(live.get("visitors").unwrap().as_f64(), Some(600.0));
+    assert_eq!(
+        doc.get("challenger")
+            .unwrap()
+            .get("rulesVersion")
+            .unwrap()
+            .as_str(),
+        Some("challenger")
+    );
+    let changes = doc.get("bandChanges").unwrap();
+    assert!(changes.get("count").unwrap().as_f64().unwrap() > 0.0);
+    let Value::Arr(list) = &changes.get("visitors").unwrap().value else {
+        panic!()
+    };
+    assert!(list
+        .iter()
+        .all(|c| c.get("from").unwrap().as_str() != c.get("to").unwrap().as_str()));
+    // Tables for people.
+    let out = run(&[
+        "backtest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("ROC AUC") && text.contains("threshold") && text.contains("never fired"));
+}
+
+#[test]
+fn command_line_reports_bad_outcome_rows_with_their_place() {
+    let events = temp("few.jsonl");
+    std::fs::write(
+        &events,
+        "{\"visitor\":\"a\",\"type\":\"page_view\",\"ts\":1,\"url\":\"/\"}\n",
+    )
+    .unwrap();
+    let csv = temp("bad.csv");
+    std::fs::write(
+        &csv,
+        "visitor,outcome,at\na,won,tomorrow\nb,,1\na,meeting,2\n",
+    )
+    .unwrap();
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = run(&[
+        "backtest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &csv,
+        "--json",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("{csv}:2:7: at: ")), "{err}");
+    assert!(err.contains(&format!("{csv}:3:3: outcome: ")), "{err}");
+    let csv2 = temp("nohead.csv");
+    std::fs::write(&csv2, "who,stage\n").unwrap();
+    let out = run(&[
+        "backtest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &csv2,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["backtest", "--help"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("--challenger"));
+}
