@@ -306,3 +306,100 @@ fn command_line_reports_bad_outcome_rows_with_their_place() {
     let out = run(&["backtest", "--help"]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("--challenger"));
 }
+
+#[test]
+fn suggest_raises_the_held_out_auc_and_writes_a_new_file() {
+    let (events, outcomes_csv) = (temp("s-e.jsonl"), temp("s-o.csv"));
+    let out = run(&[
+        "synth",
+        "--visitors",
+        "5000",
+        "--seed",
+        "5",
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+    ]);
+    assert!(out.status.success());
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let before = std::fs::read_to_string(&rules).unwrap();
+    let new = temp("suggested.json");
+    let out = run(&[
+        "suggest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+        "-o",
+        &new,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json::read(String::from_utf8(out.stdout).unwrap().trim())
+        .unwrap()
+        .to_owned_node();
+    let current = doc.get("aucCurrent").unwrap().as_f64().unwrap();
+    let suggested = doc.get("aucSuggested").unwrap().as_f64().unwrap();
+    assert!(
+        suggested > current + 0.02,
+        "held-out AUC {suggested} vs {current}"
+    );
+    let Value::Arr(no_data) = &doc.get("noData").unwrap().value else {
+        panic!()
+    };
+    assert!(no_data
+        .iter()
+        .any(|n| n.as_str() == Some("webinar-attended")));
+    // A new, valid file with a new version; the rules file itself is untouched.
+    let written = std::fs::read_to_string(&new).unwrap();
+    let set = RuleSet::from_text(&written).unwrap();
+    assert_eq!(set.version, "acme-demo-2026-11-suggested");
+    assert_eq!(std::fs::read_to_string(&rules).unwrap(), before);
+    let mins: Vec<f64> = set.bands.iter().filter_map(|b| b.min).collect();
+    assert!(mins.windows(2).all(|w| w[0] > w[1]), "{mins:?}");
+    let out = run(&[
+        "suggest",
+        "--rules",
+        &rules,
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+        "-o",
+        &rules,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&rules).unwrap(), before);
+    // A target volume moves the top band's threshold.
+    let top = |extra: &[&str]| {
+        let mut args = vec![
+            "suggest",
+            "--rules",
+            &rules,
+            "--events",
+            &events,
+            "--outcomes",
+            &outcomes_csv,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let doc = json::read(String::from_utf8(run(&args).stdout).unwrap().trim())
+            .unwrap()
+            .to_owned_node();
+        let Value::Arr(t) = &doc.get("thresholds").unwrap().value else {
+            panic!()
+        };
+        t[0].get("suggested").unwrap().as_f64().unwrap()
+    };
+    assert!(top(&["--leads-per-month", "5"]) > top(&[]));
+}

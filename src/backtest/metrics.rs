@@ -70,7 +70,7 @@ pub struct Report {
 
 /// The value a visitor is ranked by: disqualified visitors rank below everyone, as they
 /// are never sent to sales whatever their points.
-fn rank_score(j: &Judged) -> f64 {
+pub(super) fn rank(j: &Judged) -> f64 {
     if j.result.disqualified {
         f64::NEG_INFINITY
     } else {
@@ -102,10 +102,7 @@ impl Report {
                 lift: rate.zip(base_rate.filter(|b| *b > 0.0)).map(|(r, b)| r / b),
             }
         };
-        let scored: Vec<(f64, bool)> = judged
-            .iter()
-            .map(|j| (rank_score(j), j.converted))
-            .collect();
+        let scored: Vec<(f64, bool)> = judged.iter().map(|j| (rank(j), j.converted)).collect();
         Report {
             rules_version: set.version.clone(),
             visitors,
@@ -156,8 +153,8 @@ fn bands(set: &RuleSet, judged: &[Judged], group: &GroupFn<'_>) -> Vec<Group> {
 fn deciles(judged: &[Judged], group: &GroupFn<'_>) -> Vec<Decile> {
     let mut order: Vec<&Judged> = judged.iter().collect();
     order.sort_by(|a, b| {
-        rank_score(b)
-            .total_cmp(&rank_score(a))
+        rank(b)
+            .total_cmp(&rank(a))
             .then_with(|| a.visitor.cmp(&b.visitor))
     });
     let n = order.len();

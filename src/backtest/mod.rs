@@ -7,9 +7,11 @@
 
 mod metrics;
 mod report;
+mod suggest;
 
 pub use metrics::{auc, Report};
 pub use report::Comparison;
+pub use suggest::{suggest, SuggestOptions, Suggestion, Target};
 
 use crate::prelude::*;
 use std::collections::HashMap;

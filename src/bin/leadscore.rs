@@ -18,6 +18,7 @@ usage:
   leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
   leadscore backtest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [--challenger RULES.json] [--json]
+  leadscore suggest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [-o NEW.json]
   leadscore synth --events OUT.jsonl --outcomes OUT.csv [--visitors N] [--seed S]
   leadscore schema
 
@@ -33,6 +34,7 @@ verify  re-scores a form post's leadscore_payload (base64url or JSON; PAYLOAD is
         way the browser's claim disagrees with its events. Exit 0 consistent, 1 not.
 backtest scores each visitor as of just before their CRM outcome and measures the rules
         against the outcomes (leadscore backtest --help).
+suggest fits points and thresholds to the outcomes (leadscore suggest --help).
 synth   writes synthetic journeys with a planted ground truth (leadscore synth --help).
 schema  prints the JSON Schema of the rules format (for editors; point a rules file's \"$schema\" at it).
 exit codes: 0 ok, 1 invalid rules (or an invalid events line with --strict), 2 usage or I/O error";
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
         Some("score") => score(&args[1..]),
         Some("verify") => verify(&args[1..]),
         Some("backtest") => backtest::backtest(&args[1..]),
+        Some("suggest") => backtest::suggest(&args[1..]),
         Some("synth") => backtest::synth(&args[1..]),
         Some("schema") => out(&leadscore::schema::rules_schema()),
         Some("-h" | "--help" | "help") => out(USAGE),

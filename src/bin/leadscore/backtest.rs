@@ -269,3 +269,127 @@ pub fn synth(args: &[String]) -> Result<ExitCode, String> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+pub const SUGGEST_HELP: &str = "\
+usage: leadscore suggest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv
+                         [-o NEW.json] [--leads-per-month N | --precision P]
+                         [--holdout SHARE] [--conversions LIST] [--json]
+
+Fits a regularised logistic regression of conversion on each visitor's per-rule counts (as
+of just before their outcome) on the visitors who arrived first, turns the weights into
+whole points on the scale of today's scores, and compares the ROC AUC of current and
+suggested points on the visitors who arrived last (held out). Never edits RULES.json.
+
+  -o F                  write the suggested rules (points, band minimums, a new version)
+  --leads-per-month N   put the top band's threshold where it sends about N leads a month
+  --precision P         or at the lowest threshold whose leads convert at rate P (0..1)
+                        (default: every band keeps the share of visitors it holds today)
+  --holdout SHARE       share of visitors held out, the latest to arrive (default 0.3)
+  --conversions L       outcome values that count as a conversion (as for backtest)
+  --json                the suggestion as one JSON object
+
+exit codes: 0 done, 1 invalid rules or nothing to fit, 2 usage or unreadable input";
+
+pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
+    use leadscore::backtest::{SuggestOptions, Target};
+    if wants_help(args) {
+        return print(SUGGEST_HELP);
+    }
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a == "-o" {
+                "--out".to_string()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let f = Flags::parse(
+        &args,
+        &[
+            "rules",
+            "events",
+            "outcomes",
+            "out",
+            "leads-per-month",
+            "precision",
+            "holdout",
+            "conversions",
+        ],
+        &["json"],
+    )?;
+    let need = |name: &str| {
+        f.get(name)
+            .ok_or(format!("suggest needs --{name}\n{SUGGEST_HELP}"))
+    };
+    let (rules_path, events_path, outcomes_path) =
+        (need("rules")?, need("events")?, need("outcomes")?);
+    let number = |name: &str, lo: f64, hi: f64| -> Result<Option<f64>, String> {
+        f.get(name)
+            .map(|s| {
+                s.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= lo && *v <= hi)
+                    .ok_or(format!(
+                        "--{name} must be a number from {lo} to {hi}, got {s:?}"
+                    ))
+            })
+            .transpose()
+    };
+    let target = match (
+        number("leads-per-month", 0.0, 1e9)?,
+        number("precision", 0.0, 1.0)?,
+    ) {
+        (Some(_), Some(_)) => return Err("give --leads-per-month or --precision, not both".into()),
+        (Some(n), None) => Target::LeadsPerMonth(n),
+        (None, Some(p)) => Target::Precision(p),
+        (None, None) => Target::KeepVolumes,
+    };
+    let mut so = SuggestOptions {
+        target,
+        ..Default::default()
+    };
+    if let Some(h) = number("holdout", 0.05, 0.95)? {
+        so.holdout = h;
+    }
+    let mut options = Options::default();
+    if let Some(list) = f.get("conversions") {
+        options.conversions = list
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    if let Some(out) = f.get("out") {
+        let same = std::fs::canonicalize(out)
+            .ok()
+            .is_some_and(|o| std::fs::canonicalize(rules_path).ok() == Some(o));
+        if same {
+            return Err(format!(
+                "-o {out} would overwrite the rules file: suggest never edits it"
+            ));
+        }
+    }
+    let text = read(rules_path)?;
+    let Some(set) = load_rules_or_report(rules_path)? else {
+        return Ok(ExitCode::from(1));
+    };
+    let rows = read_outcomes(outcomes_path)?;
+    let journeys = read_journeys(&set, events_path)?;
+    let s = match leadscore::backtest::suggest(&text, &set, &journeys, &rows, &options, &so) {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("leadscore: suggest: {why}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if let Some(out) = f.get("out") {
+        std::fs::write(out, &s.rules_text).map_err(|e| format!("{out}: {e}"))?;
+    }
+    print(&if f.has("json") {
+        s.to_json()
+    } else {
+        s.to_text()
+    })
+}
