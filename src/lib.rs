@@ -18,6 +18,8 @@ pub(crate) mod prelude {
     pub use alloc::{format, vec};
 }
 
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub mod accounts;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod backtest;
 pub mod conditions;

@@ -105,9 +105,14 @@ fn pick_page(rng: &mut Rng, u: f64) -> &'static str {
 /// The journey of visitor number `i`.
 pub fn journey(o: &Options, i: usize) -> Journey {
     let mut rng = Rng(o.seed ^ (i as u64).wrapping_mul(0xd134_2543_de82_ef95));
+    // About three contacts per account, which share half of their intent: a buying
+    // committee researches together.
+    let account_no = (i * 7919) % (o.visitors / 3 + 1);
+    let account_intent = Rng(o.seed ^ 0xa5a5 ^ (account_no as u64).wrapping_mul(0x9e37_79b9)).f();
     // Skewed towards low intent, as real traffic is.
-    let u = rng.f() * rng.f().sqrt();
+    let u = (rng.f() * rng.f().sqrt() + account_intent * account_intent) / 2.0;
     let visitor = format!("synthetic-{i:07}");
+    let account = format!("synthetic-account-{account_no:05}");
     let converted = rng.chance(1.0 / (1.0 + (4.5 - 6.5 * u).exp()));
     let mut ev = Events {
         lines: Vec::new(),
@@ -122,11 +127,10 @@ pub fn journey(o: &Options, i: usize) -> Journey {
         }
         t = session(&mut rng, &mut ev, t, u);
         if s == 0 && rng.chance(0.5) {
-            identify(&mut rng, &mut ev, t, u);
+            identify(&mut rng, &mut ev, t, u, &account);
         }
     }
     let mut outcomes = Vec::new();
-    let account = format!("synthetic-account-{:05}", (i * 7919) % (o.visitors / 3 + 1));
     let row = |what: &str, at: f64| format!("{visitor},{what},{},{account},{u:.4}", at as i64);
     if converted {
         let at = t + (0.1 + rng.f() * 5.0) * DAY;
@@ -197,7 +201,7 @@ fn session(rng: &mut Rng, ev: &mut Events<'_>, mut t: f64, u: f64) -> f64 {
     t
 }
 
-fn identify(rng: &mut Rng, ev: &mut Events<'_>, t: f64, u: f64) {
+fn identify(rng: &mut Rng, ev: &mut Events<'_>, t: f64, u: f64, account: &str) {
     let seniority = if rng.chance(0.1 + 0.5 * u) {
         ["vp", "c_level", "director"][rng.below(3)]
     } else {
@@ -216,7 +220,7 @@ fn identify(rng: &mut Rng, ev: &mut Events<'_>, t: f64, u: f64) {
         "corporate"
     };
     let traits = format!(
-        ",\"traits\":{{\"seniority\":\"{seniority}\",\"company_size\":\"{size}\",\"email_type\":\"{email}\"}}"
+        ",\"traits\":{{\"seniority\":\"{seniority}\",\"company_size\":\"{size}\",\"email_type\":\"{email}\",\"account\":\"{account}\"}}"
     );
     ev.push("identify", t, &traits);
 }

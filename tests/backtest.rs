@@ -403,3 +403,189 @@ fn suggest_raises_the_held_out_auc_and_writes_a_new_file() {
     };
     assert!(top(&["--leads-per-month", "5"]) > top(&[]));
 }
+
+fn accounts_rules() -> String {
+    format!(
+        "{}/tests/fixtures/accounts-rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn accounts_roll_up_contacts_with_targets_roles_and_disqualification() {
+    let events = temp("accounts.jsonl");
+    let pricing = r#""url":"https://acme.example/pricing","dwellMs":60000"#;
+    let demo = r#""url":"https://acme.example/demo","form":"demo-request""#;
+    let lines = [
+        // Globex, a target account: four contacts, the best three count.
+        r#"{"visitor":"g1","type":"identify","ts":1,"traits":{"account":"Globex","seniority":"vp"}}"#.to_string(),
+        format!(r#"{{"visitor":"g1","type":"form_submit","ts":2,{demo}}}"#),
+        r#"{"visitor":"g2","type":"identify","ts":1,"traits":{"account":"Globex","seniority":"manager"}}"#.to_string(),
+        format!(r#"{{"visitor":"g2","type":"page_view","ts":3,{pricing}}}"#),
+        r#"{"visitor":"g3","type":"identify","ts":1,"traits":{"account":"Globex"}}"#.to_string(),
+        r#"{"visitor":"g4","type":"identify","ts":1,"traits":{"account":"Globex"}}"#.to_string(),
+        format!(r#"{{"visitor":"g4","type":"page_view","ts":3,{pricing}}}"#),
+        // Initech is disqualified; nobody else has an account.
+        r#"{"visitor":"i1","type":"identify","ts":1,"traits":{"account":"initech"}}"#.to_string(),
+        format!(r#"{{"visitor":"i1","type":"form_submit","ts":2,{demo}}}"#),
+        format!(r#"{{"visitor":"loner","type":"form_submit","ts":2,{demo}}}"#),
+    ];
+    std::fs::write(&events, lines.join("\n")).unwrap();
+    let out = run(&[
+        "score",
+        "--rules",
+        &accounts_rules(),
+        "--events",
+        &events,
+        "--now",
+        "10",
+        "--accounts",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let accounts: Vec<_> = text
+        .lines()
+        .map(|l| json::read(l).unwrap().to_owned_node())
+        .collect();
+    let names: Vec<_> = accounts
+        .iter()
+        .map(|a| a.get("account").unwrap().as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Globex", "initech"]);
+    let g = &accounts[0];
+    // Contacts: g1 = vp 20 + demo 30 = 50, g2 = manager 6 + pricing 12 = 18, g4 = pricing 12,
+    // g3 = 0. Best three: 50 + 18 + 12 = 80, plus 20 for a target account.
+    let score = g.get("score").unwrap().as_f64().unwrap();
+    assert!((score - 100.0).abs() < 1e-6, "{score}");
+    assert_eq!(g.get("band").unwrap().as_str(), Some("engaged account"));
+    assert_eq!(g.get("target").unwrap().value, Value::Bool(true));
+    assert_eq!(g.get("contacts").unwrap().as_f64(), Some(4.0));
+    // Engaged at 15 or more: g1 and g2, with their roles.
+    assert_eq!(g.get("engaged").unwrap().as_f64(), Some(2.0));
+    let Value::Arr(roles) = &g.get("roles").unwrap().value else {
+        panic!()
+    };
+    assert_eq!(
+        roles
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["manager", "vp"]
+    );
+    let i = &accounts[1];
+    assert_eq!(i.get("band").unwrap().as_str(), Some("disqualified"));
+    assert_eq!(i.get("disqualified").unwrap().value, Value::Bool(true));
+    // Without the section, --accounts is a usage error.
+    let plain = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = run(&[
+        "score",
+        "--rules",
+        &plain,
+        "--events",
+        &events,
+        "--accounts",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn accounts_section_problems_name_their_path() {
+    let base = std::fs::read_to_string(accounts_rules()).unwrap();
+    let cases = [
+        (
+            r#""top": 3"#,
+            r#""top": 0"#,
+            "invalid_value",
+            "accounts.top",
+        ),
+        (
+            r#""top": 3"#,
+            r#""tops": 3"#,
+            "unknown_field",
+            "accounts.tops",
+        ),
+        (
+            r#""points": 20, "accounts""#,
+            r#""accounts""#,
+            "missing_field",
+            "accounts.targets.points",
+        ),
+        (
+            r#""disqualified": ["initech"]"#,
+            r#""disqualified": "initech""#,
+            "wrong_type",
+            "accounts.disqualified",
+        ),
+        (
+            r#"{ "name": "quiet account" }"#,
+            r#"{ "name": "engaged account" }"#,
+            "duplicate_band_name",
+            "accounts.bands[2].name",
+        ),
+    ];
+    for (from, to, code, path) in cases {
+        let text = base.replacen(from, to, 1);
+        assert_ne!(text, base, "{from}");
+        let errors = RuleSet::from_text(&text).unwrap_err();
+        assert!(
+            errors.iter().any(|e| e.code() == code && e.path == path),
+            "{code} at {path}: {errors:?}"
+        );
+    }
+    assert!(RuleSet::from_text(&base).unwrap().accounts.is_some());
+}
+
+#[test]
+fn backtest_reports_accounts_when_the_rules_roll_them_up() {
+    let (events, outcomes_csv) = (temp("a-e.jsonl"), temp("a-o.csv"));
+    let out = run(&[
+        "synth",
+        "--visitors",
+        "3000",
+        "--seed",
+        "9",
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+    ]);
+    assert!(out.status.success());
+    let out = run(&[
+        "backtest",
+        "--rules",
+        &accounts_rules(),
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json::read(String::from_utf8(out.stdout).unwrap().trim())
+        .unwrap()
+        .to_owned_node();
+    let accounts = doc.get("accounts").expect("an accounts report");
+    let n = accounts.get("visitors").unwrap().as_f64().unwrap();
+    assert!(
+        n > 500.0 && n < 1100.0,
+        "about three contacts per account: {n}"
+    );
+    // Planted: a buying committee shares its intent, so the roll-up ranks accounts.
+    let auc = accounts.get("auc").unwrap().as_f64().unwrap();
+    assert!(auc > 0.6, "accounts AUC {auc}");
+    let Value::Arr(bands) = &accounts.get("bands").unwrap().value else {
+        panic!()
+    };
+    assert_eq!(bands[0].get("band").unwrap().as_str(), Some("hot account"));
+}

@@ -5,6 +5,7 @@
 use crate::prelude::*;
 
 use super::Judged;
+use crate::rules::Band;
 use crate::RuleSet;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +84,24 @@ fn ratio(a: usize, b: usize) -> Option<f64> {
 }
 
 impl Report {
+    /// The report on contacts judged by the rules `set`.
     pub fn new(set: &RuleSet, judged: &[Judged], months: f64) -> Report {
+        Report::build(&set.version, &set.bands, Some(set), judged, months)
+    }
+
+    /// The report on accounts (judged by [`super::judge_accounts`]) and their bands; no
+    /// categories or rules of their own.
+    pub fn accounts(set: &RuleSet, bands: &[Band], judged: &[Judged], months: f64) -> Report {
+        Report::build(&set.version, bands, None, judged, months)
+    }
+
+    fn build(
+        version: &str,
+        band_list: &[Band],
+        set: Option<&RuleSet>,
+        judged: &[Judged],
+        months: f64,
+    ) -> Report {
         let visitors = judged.len();
         let conversions = judged.iter().filter(|j| j.converted).count();
         let base_rate = ratio(conversions, visitors);
@@ -104,18 +122,18 @@ impl Report {
         };
         let scored: Vec<(f64, bool)> = judged.iter().map(|j| (rank(j), j.converted)).collect();
         Report {
-            rules_version: set.version.clone(),
+            rules_version: version.to_string(),
             visitors,
             conversions,
             base_rate,
             months,
             auc: auc(&scored),
-            category_auc: category_auc(set, judged),
-            bands: bands(set, judged, &group),
+            category_auc: set.map_or(Vec::new(), |s| category_auc(s, judged)),
+            bands: bands(band_list, judged, &group),
             deciles: deciles(judged, &group),
-            thresholds: thresholds(set, judged, conversions, months),
-            rules: rule_stats(set, judged, base_rate),
-            never_fired: never_fired(set, judged),
+            thresholds: thresholds(band_list, judged, conversions, months),
+            rules: set.map_or(Vec::new(), |s| rule_stats(s, judged, base_rate)),
+            never_fired: set.map_or(Vec::new(), |s| never_fired(s, judged)),
             roc: roc(&scored),
         }
     }
@@ -123,9 +141,8 @@ impl Report {
 
 type GroupFn<'a> = dyn Fn(String, &mut dyn Iterator<Item = &Judged>) -> Group + 'a;
 
-fn bands(set: &RuleSet, judged: &[Judged], group: &GroupFn<'_>) -> Vec<Group> {
-    let mut out: Vec<Group> = set
-        .bands
+fn bands(list: &[Band], judged: &[Judged], group: &GroupFn<'_>) -> Vec<Group> {
+    let mut out: Vec<Group> = list
         .iter()
         .map(|b| {
             let name = Some(b.name.as_str());
@@ -176,9 +193,8 @@ fn deciles(judged: &[Judged], group: &GroupFn<'_>) -> Vec<Decile> {
         .collect()
 }
 
-fn thresholds(set: &RuleSet, judged: &[Judged], conversions: usize, months: f64) -> Vec<Threshold> {
-    set.bands
-        .iter()
+fn thresholds(list: &[Band], judged: &[Judged], conversions: usize, months: f64) -> Vec<Threshold> {
+    list.iter()
         .filter_map(|b| {
             let min = b.min?;
             let sent = judged

@@ -173,3 +173,84 @@ pub fn months_spanned(journeys: &[(String, Vec<Event>)]) -> f64 {
         1.0
     }
 }
+
+/// Accounts judged like contacts: an account converts when any of its contacts does, and
+/// is judged just before its first conversion (without one: at the end of the data), with
+/// every contact scored as of that moment. A contact's account is the outcomes' `account`
+/// column, else the account trait. The result's score and band are the account's.
+pub fn judge_accounts(
+    set: &RuleSet,
+    cfg: &crate::rules::Accounts,
+    journeys: &[(String, Vec<Event>)],
+    outcomes: &[OutcomeRow],
+    options: &Options,
+) -> Vec<Judged> {
+    let fates = fates(outcomes, &options.conversions);
+    let end = journeys
+        .iter()
+        .filter_map(|(_, e)| e.last().map(|e| e.ts))
+        .fold(0.0, f64::max);
+    let mut members: Vec<(String, usize)> = journeys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (v, events))| {
+            let column = fates.get(v.as_str()).and_then(|f| f.account.clone());
+            let account =
+                column.or_else(|| crate::accounts::trait_value(events, &cfg.trait_name, end))?;
+            Some((account, i))
+        })
+        .collect();
+    members.sort();
+    let mut out = Vec::new();
+    for group in members.chunk_by(|a, b| a.0 == b.0) {
+        let fate = |i: usize| fates.get(journeys[i].0.as_str());
+        let converted = group
+            .iter()
+            .any(|&(_, i)| fate(i).is_some_and(|f| f.converted));
+        let at = match options.as_of {
+            AsOf::At(t) => t,
+            AsOf::FirstOutcome => {
+                group
+                    .iter()
+                    .filter_map(|&(_, i)| fate(i).and_then(|f| f.first_conversion))
+                    .fold(f64::INFINITY, f64::min)
+                    .min(end + 1.0)
+                    - 1.0
+            }
+        };
+        let results: Vec<Outcome> = group
+            .iter()
+            .map(|&(_, i)| crate::engine::score(set, &journeys[i].1, at))
+            .collect();
+        let contacts: Vec<crate::accounts::Contact> = group
+            .iter()
+            .zip(&results)
+            .map(|(&(_, i), result)| crate::accounts::Contact {
+                visitor: &journeys[i].0,
+                result,
+                role: cfg
+                    .role_trait
+                    .as_deref()
+                    .and_then(|t| crate::accounts::trait_value(&journeys[i].1, t, at)),
+            })
+            .collect();
+        let a = crate::accounts::roll_up(cfg, &group[0].0, &contacts);
+        out.push(Judged {
+            visitor: a.account.clone(),
+            account: Some(a.account),
+            converted,
+            at,
+            result: Outcome {
+                score: a.score,
+                categories: Vec::new(),
+                band: a.band,
+                action: a.action,
+                disqualified: a.disqualified,
+                rules_version: set.version.clone(),
+                explain: Vec::new(),
+                band_index: None,
+            },
+        });
+    }
+    out
+}

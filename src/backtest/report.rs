@@ -252,7 +252,9 @@ impl Report {
             .iter()
             .map(|(c, a)| format!("{c} {}", num(*a, 3)))
             .collect();
-        let _ = writeln!(t, "AUC by category: {}", cats.join(", "));
+        if !cats.is_empty() {
+            let _ = writeln!(t, "AUC by category: {}", cats.join(", "));
+        }
         let _ = writeln!(
             t,
             "\n{:<16} {:>9} {:>11} {:>8} {:>6}",
@@ -305,11 +307,13 @@ impl Report {
                 x.leads_per_month
             );
         }
-        let _ = writeln!(
-            t,
-            "\n{:<28} {:<12} {:>11} {:>8} {:>6}",
-            "rule", "category", "converters", "others", "lift"
-        );
+        if !self.rules.is_empty() {
+            let _ = writeln!(
+                t,
+                "\n{:<28} {:<12} {:>11} {:>8} {:>6}",
+                "rule", "category", "converters", "others", "lift"
+            );
+        }
         for r in &self.rules {
             let _ = writeln!(
                 t,

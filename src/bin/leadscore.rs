@@ -15,7 +15,7 @@ mod backtest;
 const USAGE: &str = "\
 usage:
   leadscore check RULES.json [--json]
-  leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty]
+  leadscore score --rules RULES.json --events EVENTS.jsonl [--now MS] [--pretty] [--accounts]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
   leadscore backtest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [--challenger RULES.json] [--json]
   leadscore suggest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [-o NEW.json]
@@ -28,6 +28,7 @@ score   scores every visitor of a JSON-lines events file (each event has a \"vis
         as of --now (milliseconds since the epoch; default: the current time) and prints one
         result per visitor as a JSON line, sorted by visitor. Invalid lines are reported on
         stderr (file:line: code: message) and skipped. EVENTS may be - for standard input.
+        --accounts prints one line per account instead (the rules' \"accounts\" section).
 verify  re-scores a form post's leadscore_payload (base64url or JSON; PAYLOAD is the text,
         @FILE, or - for standard input) and prints one JSON object (consistent, findings, result):
         the authoritative result (as of --now, default the payload's own time) and each
@@ -172,7 +173,11 @@ fn problem_json(e: &Error) -> String {
 }
 
 fn score(args: &[String]) -> Result<ExitCode, String> {
-    let f = Flags::parse(args, &["rules", "events", "now"], &["pretty", "strict"])?;
+    let f = Flags::parse(
+        args,
+        &["rules", "events", "now"],
+        &["pretty", "strict", "accounts"],
+    )?;
     if !f.positional.is_empty() {
         return Err(format!("unexpected argument {}\n{USAGE}", f.positional[0]));
     }
@@ -202,8 +207,22 @@ fn score(args: &[String]) -> Result<ExitCode, String> {
     let (visitors, skipped) = read_events(&set, &text, events_path);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for (visitor, events) in &visitors {
-        let line = leadscore::score(&set, events, now).to_json(Some(visitor));
+    let lines: Box<dyn Iterator<Item = String>> = if f.has("accounts") {
+        let Some(cfg) = &set.accounts else {
+            return Err(format!(
+                "--accounts: {rules_path} has no \"accounts\" section"
+            ));
+        };
+        let accounts = leadscore::accounts::score_accounts(&set, cfg, &visitors, now);
+        Box::new(accounts.into_iter().map(|a| a.to_json()))
+    } else {
+        Box::new(
+            visitors
+                .iter()
+                .map(|(v, events)| leadscore::score(&set, events, now).to_json(Some(v))),
+        )
+    };
+    for line in lines {
         let text = if f.has("pretty") { pretty(&line) } else { line };
         if let Err(e) = writeln!(out, "{text}") {
             return broken_pipe(e);

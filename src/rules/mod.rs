@@ -9,8 +9,13 @@ use crate::error::{at_index, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
 
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+mod accounts;
 mod reader;
 mod rule;
+
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub use accounts::{Accounts, ACCOUNTS_FIELDS, TARGETS_FIELDS};
 pub use reader::{join, Reader};
 
 /// The five event types every rule set knows, in their fixed id order.
@@ -37,6 +42,7 @@ const DOC_FIELDS: &[&str] = &[
     "rules",
     "bands",
     "competitorDomains",
+    "accounts",
 ];
 const PAGE_FIELDS: &[&str] = &["category", "match"];
 const EVENT_DECL_FIELDS: &[&str] = &["props", "description"];
@@ -109,6 +115,9 @@ pub struct RuleSet {
     /// when none does, events need not keep a copy.
     pub reads_url: bool,
     pub reads_form: bool,
+    /// The `accounts` section (batch and server side; the site tag skips it).
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    pub accounts: Option<Accounts>,
 }
 
 #[derive(Debug, Clone)]
@@ -386,6 +395,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         competitor_domains,
         reads_url: false,
         reads_form: false,
+        #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+        accounts: None,
     };
 
     match doc.get("rules") {
@@ -415,7 +426,11 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         }
     }
 
-    set.bands = bands(r, doc);
+    set.bands = bands(r, doc, "");
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    {
+        set.accounts = accounts::read(r, doc, &set.bands);
+    }
     for c in set.rules.iter().flat_map(Rule::event_conds) {
         set.reads_form |= c.form.is_some();
         for cond in &c.conds {
@@ -426,19 +441,21 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     Some(set)
 }
 
-fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
-    let Some(list) = doc.get("bands") else {
-        r.fail(ErrorKind::MissingField("bands"), "", Some(doc));
+/// The `bands` list of `parent` (the document, or its `accounts` section at `prefix`).
+fn bands(r: &mut Reader, parent: &Node, prefix: &str) -> Vec<Band> {
+    let Some(list) = parent.get("bands") else {
+        r.fail(ErrorKind::MissingField("bands"), prefix, Some(parent));
         return Vec::new();
     };
+    let list_path = join(prefix, "bands");
     let mut out: Vec<Band> = Vec::new();
     for (i, b) in r
-        .array(list, "bands", "bands")
+        .array(list, &list_path, "bands")
         .unwrap_or(&[])
         .iter()
         .enumerate()
     {
-        let path = at_index("bands", i);
+        let path = at_index(&list_path, i);
         let Some(b) = r.object(b, &path, BAND_FIELDS) else {
             continue;
         };

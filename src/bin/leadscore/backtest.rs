@@ -95,9 +95,16 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
     let months = backtest::months_spanned(&journeys);
     let judged = backtest::judge(&live, &journeys, &rows, &options);
     let report = Report::new(&live, &judged, months);
+    let accounts = live.accounts.as_ref().and_then(|cfg| {
+        let judged = backtest::judge_accounts(&live, cfg, &journeys, &rows, &options);
+        (!judged.is_empty()).then(|| Report::accounts(&live, &cfg.bands, &judged, months))
+    });
     let text = match &challenger {
-        None if f.has("json") => report.to_json(),
-        None => report.to_text(),
+        None if f.has("json") => with_accounts_json(report.to_json(), accounts.as_ref()),
+        None => match &accounts {
+            Some(a) => format!("{}\n== accounts ==\n{}", report.to_text(), a.to_text()),
+            None => report.to_text(),
+        },
         Some(set) => {
             // The challenger may declare other event types: read the events with its plan.
             let journeys = read_journeys(set, events_path)?;
@@ -112,6 +119,17 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
         }
     };
     print(&text)
+}
+
+/// The contacts' report with the accounts' report as its `accounts` member, when there is one.
+fn with_accounts_json(contacts: String, accounts: Option<&Report>) -> String {
+    match accounts {
+        None => contacts,
+        Some(a) => {
+            let body = contacts.strip_suffix('}').unwrap_or(&contacts);
+            format!("{body},\"accounts\":{}}}", a.to_json())
+        }
+    }
 }
 
 fn wants_help(args: &[String]) -> bool {
