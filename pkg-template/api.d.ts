@@ -58,7 +58,8 @@ export interface Api {
   reset(): Outcome;
   /** true: persist from now on; false: erase what is stored, score in memory. */
   consent(granted: boolean): Outcome;
-  /** Analytics-style queue call: push(['identify', {...}]). */
+  /** Analytics-style queue call: push(['identify', {...}]). Runs only result, track, identify,
+   * on, events, payload, reset and consent; anything else gets `unknown_command`. */
   push(call: [string, ...unknown[]]): unknown;
   readonly rulesVersion: string | null;
   readonly persisting: boolean;
@@ -82,6 +83,9 @@ export interface Options {
   fieldNames?: Record<string, string>;
   /** Chat widgets and tag managers to update: "intercom drift crisp hubspot gtm". */
   handoff?: string;
+  /** With handoff "hubspot": the internal name of the HubSpot custom behavioral event sent on
+   * each band change (e.g. "pe123456_leadscore_band"). */
+  hubspotEvent?: string;
   /** URL that receives the payload by sendBeacon when a form is submitted. */
   beacon?: string;
   onReady?(api: Api): void;

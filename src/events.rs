@@ -9,7 +9,7 @@ use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
 use crate::rules::{join, RuleSet, IDENTIFY};
 
-const EVENT_FIELDS: &[&str] = &[
+pub(crate) const EVENT_FIELDS: &[&str] = &[
     "type", "ts", "url", "dwellMs", "form", "props", "traits", "visitor",
 ];
 

@@ -1,7 +1,12 @@
 //! The result of scoring (contract §3) and how it explains itself: every rule that counted,
-//! how often, and the points it gave before its category's clamp.
+//! how often, and the points it gave before its category's clamp; and, for the tag's debug
+//! panel, why each other rule has not scored yet ([`pending`]).
 
 use crate::prelude::*;
+
+use crate::events::Event;
+use crate::occurrences::{matches, matches_besides_dwell};
+use crate::rules::{RuleSet, When};
 
 use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 
@@ -125,4 +130,78 @@ impl Serialize for Explained {
         st.serialize_field("points", &self.points)?;
         st.end()
     }
+}
+
+/// Why a rule has not scored (yet) as of some `now`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pending {
+    /// No event matches its condition.
+    NoEvent,
+    /// Events match but for `minDwellSeconds`: the longest dwell so far and the one needed.
+    Dwell { best_ms: f64, need_ms: f64 },
+    /// Matching events exist, but none counts (`withinDays`, a sequence's `maxSpanDays`).
+    NotCounted,
+    /// A sequence whose first `done` of `of` steps have matched, in order.
+    Steps { done: usize, of: usize },
+    /// A traits rule whose conditions do not hold.
+    Traits,
+}
+
+/// For every rule that did not count in `scored` (the score of these `events`, in reading
+/// order, at `now`): its index and why. Reads the rules' own conditions, so the debug panel
+/// says exactly what the engine would need; only events with `ts <= now` are read.
+pub fn pending(
+    set: &RuleSet,
+    events: &[Event],
+    now: f64,
+    scored: &Outcome,
+) -> Vec<(usize, Pending)> {
+    let seen = &events[..events.partition_point(|e| e.ts <= now)];
+    let mut out = Vec::new();
+    for (i, rule) in set.rules.iter().enumerate() {
+        if scored.explain.iter().any(|x| x.index == i) {
+            continue;
+        }
+        let why = match &rule.when {
+            When::Traits(_) => Pending::Traits,
+            When::Event(c) => {
+                let mut best = -1.0f64;
+                let mut any = false;
+                for e in seen {
+                    if matches_besides_dwell(c, e) {
+                        any |= e.dwell_ms >= c.min_dwell_ms;
+                        best = best.max(e.dwell_ms);
+                    }
+                }
+                if best < 0.0 {
+                    Pending::NoEvent
+                } else if any {
+                    Pending::NotCounted
+                } else {
+                    Pending::Dwell {
+                        best_ms: best,
+                        need_ms: c.min_dwell_ms,
+                    }
+                }
+            }
+            When::Sequence { steps, .. } => {
+                let mut done = 0;
+                for e in seen {
+                    if done < steps.len() && matches(&steps[done], e) {
+                        done += 1;
+                    }
+                }
+                if done == steps.len() {
+                    Pending::NotCounted
+                } else {
+                    Pending::Steps {
+                        done,
+                        of: steps.len(),
+                    }
+                }
+            }
+        };
+        out.push((i, why));
+    }
+    out
 }

@@ -13,7 +13,12 @@ use crate::rules::{EventCond, Rule, RuleSet, When, DAY_MS, MAX_STEPS};
 
 /// Whether one event satisfies an event condition (a rule's `when` or a sequence step).
 pub fn matches(c: &EventCond, e: &Event) -> bool {
-    if e.ty != c.event || e.dwell_ms < c.min_dwell_ms {
+    e.dwell_ms >= c.min_dwell_ms && matches_besides_dwell(c, e)
+}
+
+/// [`matches`] but for `minDwellSeconds`: what a page view still reading may yet satisfy.
+pub fn matches_besides_dwell(c: &EventCond, e: &Event) -> bool {
+    if e.ty != c.event {
         return false;
     }
     if c.page.is_some() && e.page != c.page {
@@ -205,13 +210,22 @@ pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
     }
 }
 
-/// The counted occurrences among `candidates`: inside `withinDays`, outside the cooldown
-/// of the previous counted one, and only the most recent `maxCount`.
+/// The occurrences that score among `candidates`: inside `withinDays`, outside the
+/// cooldown of the previous counted one, past the first `skipFirst` counted ones, and only
+/// the most recent `maxCount`.
 pub fn counted(rule: &Rule, events: &[Event], candidates: &[usize], now: f64) -> Vec<usize> {
-    counted_within(rule, events, candidates, now, rule.max_count)
+    let mut out = counted_within(rule, events, candidates, now, None);
+    out.drain(..rule.skip_first.min(out.len()));
+    if let Some(m) = rule.max_count {
+        if out.len() > m {
+            out.drain(..out.len() - m);
+        }
+    }
+    out
 }
 
-/// [`counted`] with `max_count` in place of the rule's own (`None`: every one).
+/// Every counted occurrence (the cooldown walk inside `withinDays`, nothing skipped), then
+/// only the most recent `max_count` (`None`: every one).
 pub fn counted_within(
     rule: &Rule,
     events: &[Event],

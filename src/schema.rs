@@ -6,6 +6,7 @@
 use crate::prelude::*;
 
 use crate::json::write_str;
+use crate::rules::BUILTIN_EVENTS;
 
 /// One property: name, JSON Schema body (without `description`), documentation.
 type Prop = (&'static str, &'static str, &'static str);
@@ -106,6 +107,11 @@ const RULE: &[Prop] = &[
         "Only the most recent N counted occurrences score (event and sequence rules).",
     ),
     (
+        "skipFirst",
+        r#""type":"integer","minimum":1"#,
+        "leadscore extension: the first N counted occurrences do not score (1 with a cooldown: a return visit).",
+    ),
+    (
         "cooldownMinutes",
         NUM_NONNEG,
         "An occurrence closer than this to the previous counted one is not counted.",
@@ -201,6 +207,52 @@ const BAND: &[Prop] = &[
     ),
 ];
 
+/// One event (not part of a rules document: the tag records these, `leadscore score` reads
+/// them a line each). Here so the format reference is generated with the rules' fields,
+/// and editors can check event files; `type`'s `examples` are the built-in types.
+const EVENT: &[Prop] = &[
+    (
+        "type",
+        STR,
+        "Required: a built-in event type (its `examples`) or one declared in the rules' `events`.",
+    ),
+    (
+        "ts",
+        r#""type":"number""#,
+        "Required: when it happened, in milliseconds since 1970-01-01 UTC (a finite number).",
+    ),
+    (
+        "url",
+        r#""type":"string""#,
+        "The page's URL; its path decides the page category. Without it the event has no page category.",
+    ),
+    (
+        "dwellMs",
+        NUM_NONNEG,
+        "Page views: how long the page was visible, in milliseconds. Missing counts as 0.",
+    ),
+    (
+        "form",
+        r#""type":"string""#,
+        "Form events: the form's name, matched by a condition's `form` glob.",
+    ),
+    (
+        "props",
+        r#""type":"object""#,
+        "Custom event data: only props the rules declare for the type in `events`.",
+    ),
+    (
+        "traits",
+        r#""type":"object""#,
+        "identify only: trait values (e.g. seniority); a later identify overrides a key.",
+    ),
+    (
+        "visitor",
+        r#""type":["string","integer"]"#,
+        "`leadscore score` only: which visitor the line belongs to (required there); ignored elsewhere.",
+    ),
+];
+
 fn object(out: &mut String, props: &[Prop], required: &[&str]) {
     out.push_str(r#"{"type":"object","additionalProperties":false,"properties":{"#);
     for (i, (name, body, doc)) in props.iter().enumerate() {
@@ -253,6 +305,24 @@ pub fn rules_schema() -> String {
         o.push(':');
         object(&mut o, props, req);
     }
+    o.push_str(",\"event\":");
+    let mut event = String::new();
+    object(&mut event, EVENT, &["type", "ts"]);
+    // The built-in types, from the one list the engine uses.
+    let types = event
+        .find("\"type\":{")
+        .map(|at| at + "\"type\":{".len())
+        .unwrap_or(0);
+    let mut examples = String::from("\"examples\":[");
+    for (i, name) in BUILTIN_EVENTS.iter().enumerate() {
+        if i > 0 {
+            examples.push(',');
+        }
+        write_str(&mut examples, name);
+    }
+    examples.push_str("],");
+    event.insert_str(types, &examples);
+    o.push_str(&event);
     o.push_str("},");
     let mut top = String::new();
     object(&mut top, DOC, &["version", "categories", "rules", "bands"]);
@@ -284,6 +354,24 @@ mod tests {
         assert_eq!(names(COND), crate::conditions::COND_FIELDS);
         assert_eq!(names(ACCOUNTS), crate::rules::ACCOUNTS_FIELDS);
         assert_eq!(names(TARGETS), crate::rules::TARGETS_FIELDS);
+        assert_eq!(names(EVENT), crate::events::EVENT_FIELDS);
+    }
+
+    #[test]
+    fn event_lists_the_builtin_types() {
+        let text = rules_schema();
+        let node = crate::json::parse(&text).expect("valid JSON");
+        let ty = node
+            .get("definitions")
+            .and_then(|d| d.get("event"))
+            .and_then(|e| e.get("properties"))
+            .and_then(|p| p.get("type"))
+            .expect("definitions.event.properties.type");
+        let crate::json::Value::Arr(items) = &ty.get("examples").expect("examples").value else {
+            panic!("examples is a list");
+        };
+        let names: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+        assert_eq!(names, BUILTIN_EVENTS);
     }
 
     #[test]

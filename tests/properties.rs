@@ -2,7 +2,7 @@
 //! and the deterministic counterexamples they led to.
 //!
 //! Rule sets: 2–3 categories with random clamps, 3–8 rules mixing event, sequence and
-//! traits rules with random maxCount / cooldown / withinDays / halfLife / points (negative
+//! traits rules with random maxCount / skipFirst / cooldown / withinDays / halfLife / points (negative
 //! included). Logs: 0–150 events (page views, forms, a custom event, identifies) with gaps
 //! from 0 (ties) to a few days, so cooldowns, windows and sequence spans all bite.
 
@@ -85,6 +85,7 @@ struct RuleSpec {
     category: usize,
     points: f64,
     max_count: Option<u32>,
+    skip_first: Option<u32>,
     cooldown: Option<f64>,
     within: Option<f64>,
     half_life: HalfLife,
@@ -136,6 +137,7 @@ fn rule_spec(categories: usize) -> impl Strategy<Value = RuleSpec> {
             (-40i32..=60).prop_map(|p| f64::from(p) / 4.0),
         ],
         prop::option::weighted(0.4, 1u32..=4),
+        prop::option::weighted(0.2, 1u32..=3),
         prop::option::weighted(
             0.4,
             prop_oneof![Just(0.0), Just(15.0), Just(30.0), Just(120.0), Just(1440.0), Just(4320.0)],
@@ -150,10 +152,11 @@ fn rule_spec(categories: usize) -> impl Strategy<Value = RuleSpec> {
         when(),
     )
         .prop_map(
-            |(category, points, max_count, cooldown, within, half_life, disqualify, when)| RuleSpec {
+            |(category, points, max_count, skip_first, cooldown, within, half_life, disqualify, when)| RuleSpec {
                 category,
                 points,
                 max_count,
+                skip_first,
                 cooldown,
                 within,
                 half_life,
@@ -262,6 +265,9 @@ impl Spec {
                 if !matches!(r.when, When::Traits(_)) {
                     if let Some(m) = r.max_count {
                         s += &format!(r#", "maxCount": {m}"#);
+                    }
+                    if let Some(k) = r.skip_first {
+                        s += &format!(r#", "skipFirst": {k}"#);
                     }
                     if let Some(c) = r.cooldown {
                         s += &format!(r#", "cooldownMinutes": {c}"#);

@@ -1,6 +1,7 @@
 // Builds everything the site, the playground and the tests serve, into target/site:
 //   the core as wasm (cargo --profile wasm → wasm-bindgen → wasm-opt -Oz), the tag's
-//   JavaScript, the demo site, the playground (Vite), and the npm package in target/pkg.
+//   JavaScript, the demo site (with the rules format reference, its field tables generated
+//   from the JSON Schema), the playground (Vite), and the npm package in target/pkg.
 // Prints the size of every shipped file, raw and gzip, on every build.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
+import { renderReference } from './reference.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'target/site');
@@ -44,7 +46,11 @@ export function build({ playground = true } = {}) {
   }
   // The rules format's JSON Schema, from the Rust validator's tables, for editors.
   run('cargo', ['build', '--quiet', '--release', '--bin', 'leadscore']);
-  writeFileSync(join(pkg, 'rules.schema.json'), execFileSync(join(root, 'target/release/leadscore'), ['schema'], { encoding: 'utf8' }));
+  const schema = execFileSync(join(root, 'target/release/leadscore'), ['schema'], { encoding: 'utf8' });
+  writeFileSync(join(pkg, 'rules.schema.json'), schema);
+  // The format reference: the page's prose with field tables generated from that schema.
+  const reference = join(out, 'docs/rules-format/index.html');
+  writeFileSync(reference, renderReference(readFileSync(reference, 'utf8'), JSON.parse(schema)));
   packNpm(pkg);
   return sizes(pkg);
 }

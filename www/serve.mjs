@@ -1,7 +1,10 @@
 // Serves the built site (target/site) on 127.0.0.1: the demo marketing site at /, the
-// tag at /leadscore/, the playground at /playground/. `npm start` runs this after the build;
-// the browser tests import `serve()` to get their own server on a free port.
+// tag at /leadscore/, the playground at /playground/. `npm start` runs
+// `node www/serve.mjs --check-port` first (so a busy port is reported before a build of
+// minutes, not after it), then the build, then this; the port is $PORT, else 8080. The
+// browser tests import `serve()` to get their own server on a free port.
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,13 +65,68 @@ export function serve({ port = 8080, host = '127.0.0.1', root = join(here, '..',
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+/** The port to serve on: `PORT` (an integer 1–65535), else 8080. Throws a user-facing message. */
+export function portFrom(env = process.env) {
+  const raw = env.PORT;
+  if (raw == null || raw === '') return 8080;
+  const n = Number(raw);
+  if (!/^\d+$/.test(String(raw).trim()) || !Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new Error(`PORT=${raw} is not a port number: use an integer from 1 to 65535, e.g. PORT=8081 npm start`);
+  }
+  return n;
+}
+
+/** What to tell the user when `port` cannot be listened on. */
+export function portMessage(port, host, code) {
+  const why = code === 'EADDRINUSE' ? 'is already in use (another `npm start`, or another server?)'
+    : code === 'EACCES' ? 'needs privileges to listen on' : `cannot be listened on (${code})`;
+  return `Port ${port} on ${host} ${why}.\nStop what uses it, or choose another port: PORT=${port === 8080 ? 8081 : port + 1} npm start`;
+}
+
+/** Resolves null when `port` is free on `host`, else the error code (EADDRINUSE, EACCES…). */
+export function portProblem(port, host = '127.0.0.1') {
+  return new Promise((ok) => {
+    const probe = createNetServer();
+    probe.once('error', (e) => ok(e.code || 'error'));
+    probe.listen(port, host, () => probe.close(() => ok(null)));
+  });
+}
+
+/** `npm start`'s command line: `--check-port` only checks (exit 0 or 1); else serves. */
+async function main(args) {
+  const host = '127.0.0.1';
+  let port;
+  try {
+    port = portFrom();
+  } catch (e) {
+    console.error(e.message);
+    return 1;
+  }
+  const problem = await portProblem(port, host);
+  if (problem) {
+    console.error(portMessage(port, host, problem));
+    return 1;
+  }
+  if (args.includes('--check-port')) return 0;
   if (!existsSync(join(here, '..', 'target', 'site', 'leadscore'))) {
     console.error('target/site is missing: run `npm start` (it builds first) or `npm run build`.');
-    process.exit(1);
+    return 1;
   }
-  const port = Number(process.env.PORT || 8080);
-  const { url } = await serve({ port });
+  let url;
+  try {
+    ({ url } = await serve({ port, host }));
+  } catch (e) {
+    // Taken between the check and now.
+    console.error(portMessage(port, host, e.code));
+    return 1;
+  }
   console.log(`leadscore demo site:  ${url}/   (debug panel: ${url}/?leadscore_debug=1)`);
   console.log(`rule playground:      ${url}/playground/`);
+  console.log(`format reference:     ${url}/docs/rules-format/`);
+  return null;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const code = await main(process.argv.slice(2));
+  if (code != null) process.exit(code);
 }

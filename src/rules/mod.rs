@@ -54,6 +54,7 @@ pub(crate) const RULE_FIELDS: &[&str] = &[
     "points",
     "when",
     "maxCount",
+    "skipFirst",
     "cooldownMinutes",
     "withinDays",
     "halfLifeDays",
@@ -140,6 +141,8 @@ pub struct Rule {
     pub category: usize,
     pub points: f64,
     pub max_count: Option<usize>,
+    /// leadscore extension: the first this many counted occurrences do not score (0: none).
+    pub skip_first: usize,
     /// Units as written in the document, so every comparison is the contract's formula.
     pub cooldown_minutes: f64,
     pub within_days: Option<f64>,

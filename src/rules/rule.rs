@@ -163,6 +163,13 @@ pub(super) fn rule(
         int_ge1,
         "must be a whole number >= 1",
     );
+    let skip_first = r.num(
+        obj,
+        "skipFirst",
+        path,
+        int_ge1,
+        "must be a whole number >= 1",
+    );
     let cooldown = r.num(
         obj,
         "cooldownMinutes",
@@ -194,7 +201,13 @@ pub(super) fn rule(
         Some(w) => when(r, set, w, &wpath),
     };
     if let Some(When::Traits(_)) = when {
-        for key in ["maxCount", "cooldownMinutes", "withinDays", "halfLifeDays"] {
+        for key in [
+            "maxCount",
+            "skipFirst",
+            "cooldownMinutes",
+            "withinDays",
+            "halfLifeDays",
+        ] {
             if let Some(n) = obj.get(key) {
                 r.fail(ErrorKind::NotForTraits(key), &join(path, key), Some(n));
             }
@@ -205,6 +218,7 @@ pub(super) fn rule(
         category: category?,
         points: points?,
         max_count: max_count.ok()?.map(|x| x as usize),
+        skip_first: skip_first.ok()?.map_or(0, |x| x as usize),
         cooldown_minutes: cooldown.ok()?.unwrap_or(0.0),
         within_days: within.ok()?,
         half_life_days: half_life.ok()?,

@@ -22,7 +22,8 @@ enum Signature {
     /// window moves).
     Window(Vec<usize>),
     /// No window: the counted occurrences that score (the last one also carries the
-    /// cooldown into the future).
+    /// cooldown into the future), after the first `skipFirst` counted ones (which decide
+    /// that later ones score).
     Walk(Vec<usize>),
     /// A sequence: its completions as above, plus the open partial chains' starts.
     Sequence {
@@ -103,9 +104,12 @@ fn signature(rule: &Rule, events: &[Event], index: &Index, map: &[usize], now: f
                     .map(|i| map[i])
                     .collect();
                 // With no cooldown every candidate in the window counts, so only the
-                // newest `maxCount` can ever score, whatever the window drops later.
+                // newest `maxCount` can ever score, whatever the window drops later
+                // (unless `skipFirst` counts the older ones).
                 let skip = match rule.max_count {
-                    Some(m) if rule.cooldown_minutes == 0.0 => inside.len().saturating_sub(m),
+                    Some(m) if rule.cooldown_minutes == 0.0 && rule.skip_first == 0 => {
+                        inside.len().saturating_sub(m)
+                    }
                     _ => 0,
                 };
                 Signature::Window(inside[skip..].to_vec())
@@ -113,7 +117,14 @@ fn signature(rule: &Rule, events: &[Event], index: &Index, map: &[usize], now: f
             None => {
                 let hits = counted(rule, events, &occ, now);
                 let tail = hits.len().saturating_sub(UNCAPPED_KEEP);
-                Signature::Walk(hits[tail..].iter().map(|&i| map[i]).collect())
+                let skipped = skipped(rule, events, &occ, now);
+                Signature::Walk(
+                    skipped
+                        .iter()
+                        .chain(&hits[tail..])
+                        .map(|&i| map[i])
+                        .collect(),
+                )
             }
         }
     };
@@ -184,9 +195,16 @@ fn escalate(rule: &Rule, want: &Signature, ev: &[Event], upto: usize, now: f64, 
                 }
                 // The walk restarts on the earliest kept candidate: keep every counted
                 // occurrence from the last one at or before it, so the walk is the same.
+                // The first `skipFirst` counted ones are kept anyway, so they do not
+                // count as that earliest one.
                 _ => {
                     let all_counted = counted_within(rule, ev, &index_all, now, None);
-                    let first_kept = index_all.iter().copied().find(|&i| keep[i]);
+                    let prefix = &all_counted[..rule.skip_first.min(all_counted.len())];
+                    prefix.iter().for_each(|&i| keep[i] = true);
+                    let first_kept = index_all
+                        .iter()
+                        .copied()
+                        .find(|&i| keep[i] && !prefix.contains(&i));
                     let from = first_kept
                         .and_then(|f| all_counted.iter().rposition(|&c| c <= f))
                         .unwrap_or(0);
@@ -217,6 +235,16 @@ fn escalate(rule: &Rule, want: &Signature, ev: &[Event], upto: usize, now: f64, 
             }
         }
     }
+}
+
+/// The first `skipFirst` counted occurrences (they score nothing but decide what does).
+fn skipped(rule: &Rule, events: &[Event], occ: &[usize], now: f64) -> Vec<usize> {
+    if rule.skip_first == 0 {
+        return Vec::new();
+    }
+    let mut all = counted_within(rule, events, occ, now, None);
+    all.truncate(rule.skip_first);
+    all
 }
 
 /// Whether `e` matches the rule's event condition or one of its sequence steps.

@@ -191,6 +191,28 @@ impl Tracker {
     pub fn persisting(&self) -> bool {
         self.persist
     }
+
+    /// For the debug panel only: why each rule that has not scored as of `now` has not,
+    /// as `(rule index, code, a, b)` per rule: code 0 no matching event; 1 dwell (a the
+    /// longest so far, b the `minDwellSeconds` needed, in ms); 2 matching events that do
+    /// not count (a window or span); 3 a sequence with a of b steps done; 4 traits.
+    #[wasm_bindgen(js_name = whyNot)]
+    pub fn why_not(&self, now: f64) -> Vec<f64> {
+        use crate::explain::{pending, Pending};
+        let scored = self.visitor.score(&self.set, now);
+        let mut out = Vec::new();
+        for (i, why) in pending(&self.set, self.visitor.events(), now, &scored) {
+            let (code, a, b) = match why {
+                Pending::NoEvent => (0, 0.0, 0.0),
+                Pending::Dwell { best_ms, need_ms } => (1, best_ms, need_ms),
+                Pending::NotCounted => (2, 0.0, 0.0),
+                Pending::Steps { done, of } => (3, done as f64, of as f64),
+                Pending::Traits => (4, 0.0, 0.0),
+            };
+            out.extend([i as f64, code as f64, a, b]);
+        }
+        out
+    }
 }
 
 impl Tracker {

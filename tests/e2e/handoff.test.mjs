@@ -43,7 +43,11 @@ before(async () => {
       req.on('data', (c) => (body += c));
       req.on('end', () => { beacons.push({ type: req.headers['content-type'], body }); res.writeHead(204); res.end(); });
     },
-    '/t/chat': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="intercom, drift, crisp, hubspot, gtm"', head: VENDORS }),
+    '/t/chat': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="intercom, drift, crisp, hubspot, gtm" data-hubspot-event="pe123_leadscore_band"', head: VENDORS }),
+    // No vendor script has run yet: HubSpot's and GTM's documented queues are created and
+    // read by the vendor when it loads.
+    '/t/queues': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot, gtm" data-hubspot-event="pe123_leadscore_band"' }),
+    '/t/hs-no-event': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot"' }),
     '/t/forms': tagPage({
       body: `<form id="mine" data-leadscore action="/thanks" method="post">
                <input type="hidden" name="leadscore_score" value="stale"><button>send</button></form>
@@ -200,12 +204,20 @@ describe('the optional beacon', () => {
 });
 
 describe('chat widgets and tag managers', () => {
-  it('passes score, band and reasons through each vendor API, debounced, waiting for late ones', async () => {
+  const T0 = Date.parse('2026-11-02T09:00:00Z');
+  const clocked = async (path) => {
     const context = await browser.newContext();
-    const page = await open(context, `${web.url}/t/chat`);
+    const page = await open(context);
+    await page.clock.install({ time: T0 });
+    const { goto } = await import('./helpers.mjs');
+    await goto(page, `${web.url}${path}`);
+    return { context, page };
+  };
+
+  it('passes score, band and reasons through each vendor API, debounced, waiting for late ones', async () => {
+    const { context, page } = await clocked('/t/chat');
     for (let i = 0; i < 5; i++) await page.evaluate((i) => leadscore.track('webinar_attended', { webinar_id: `live-demo-${i}` }), i);
-    await page.waitForFunction(() => calls.some((c) => c[0] === 'drift'), null, { timeout: 5000 });
-    await page.waitForTimeout(400);
+    await page.clock.runFor(2_000); // Drift's snippet finishes loading after 1.2 s
     const calls = await page.evaluate(() => calls);
     const r = await page.evaluate(() => leadscore.result());
     const last = (v) => calls.filter((c) => c[0] === v).at(-1);
@@ -216,25 +228,69 @@ describe('chat widgets and tag managers', () => {
     const crisp = last('crisp')[1];
     assert.deepEqual(crisp.slice(0, 2), ['set', 'session:data']);
     assert.ok(crisp[2][0].some(([k, v]) => k === 'leadscore_score' && v === Math.round(r.score)));
-    assert.deepEqual(last('hubspot')[1][0], 'identify');
-    assert.equal(last('hubspot')[1][1].leadscore_rules_version, r.rulesVersion);
     assert.equal(last('gtm')[1].event, 'leadscore_change');
     assert.ok(last('gtm')[1].leadscore_reasons.includes('webinar'));
-    // Debounced: five quick events do not make five calls per vendor.
-    assert.ok(calls.filter((c) => c[0] === 'intercom').length <= 3, JSON.stringify(calls.map((c) => c[0])));
+    // HubSpot: one custom behavioral event per band change, in the documented shape; no
+    // `identify`, which is for a known email and sends nothing by itself.
+    const hubspot = calls.filter((c) => c[0] === 'hubspot').map((c) => c[1]);
+    assert.deepEqual(hubspot, [['trackCustomBehavioralEvent', { name: 'pe123_leadscore_band', properties: {
+      leadscore_band: r.band, leadscore_previous_band: 'cold', leadscore_score: Math.round(r.score),
+      leadscore_action: '', leadscore_rules_version: r.rulesVersion } }]]);
+    // Debounced: five quick events make one call per vendor.
+    for (const v of ['intercom', 'drift', 'crisp', 'gtm']) assert.equal(calls.filter((c) => c[0] === v).length, 1, v);
     assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('keeps Intercom under its documented throttle (20 updates per 30 min) and sends the latest', async () => {
+    const { context, page } = await clocked('/t/chat');
+    // Twenty score changes ten seconds apart, each after the debounce.
+    for (let i = 0; i < 20; i++) {
+      await page.evaluate((i) => leadscore.identify({ seniority: i % 2 ? 'vp' : 'manager' }), i);
+      await page.clock.runFor(10_000);
+    }
+    await page.clock.runFor(90_000);
+    const calls = await page.evaluate(() => calls.filter((c) => c[0] === 'intercom'));
+    const r = await page.evaluate(() => leadscore.result());
+    assert.ok(calls.length <= 4, `${calls.length} updates in 5 minutes`);
+    assert.equal(calls.at(-1)[2].leadscore_score, Math.round(r.score), 'the last update is the current score');
+    // Unchanged attributes are not sent again.
+    const keys = calls.map((c) => JSON.stringify(c[2]));
+    for (let i = 1; i < keys.length; i++) assert.notEqual(keys[i], keys[i - 1]);
+    await context.close();
+  });
+
+  it('queues the HubSpot event and the GTM push for vendors that load later', async () => {
+    const { context, page } = await clocked('/t/queues');
+    await page.evaluate(() => leadscore.identify({ seniority: 'vp', company_size: '201-1000' }));
+    await page.clock.runFor(1_000);
+    const { hsq, dl, band } = await page.evaluate(() => ({ hsq: window._hsq, dl: window.dataLayer, band: leadscore.result().band }));
+    assert.equal(hsq.length, 1);
+    assert.equal(hsq[0][0], 'trackCustomBehavioralEvent');
+    assert.equal(hsq[0][1].properties.leadscore_band, band);
+    assert.equal(dl.at(-1).leadscore_band, band);
+    await context.close();
+  });
+
+  it('says once what HubSpot needs when no event name is configured', async () => {
+    const { context, page } = await clocked('/t/hs-no-event');
+    await page.evaluate(() => leadscore.identify({ seniority: 'vp', company_size: '201-1000' }));
+    assert.equal(await page.evaluate(() => window._hsq), undefined);
+    const warnings = page.logs.filter((l) => l.type === 'warning' && l.text.includes('data-hubspot-event'));
+    assert.equal(warnings.length, 1);
     await context.close();
   });
 
   it('never errors when a configured vendor is missing', async () => {
     const context = await browser.newContext();
     const page = await open(context);
+    await page.clock.install({ time: T0 });
     await page.route('**/t/nochat', (route) => route.fulfill({ contentType: 'text/html',
       body: '<!doctype html><script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json" data-handoff="intercom,drift,crisp,hubspot,gtm"></script>' }));
     const { goto } = await import('./helpers.mjs');
     await goto(page, `${web.url}/t/nochat`);
     await page.evaluate(() => leadscore.identify({ seniority: 'vp' }));
-    await page.waitForTimeout(600);
+    await page.clock.runFor(11_000); // past the 10 s the adapters wait for a vendor
     assert.deepEqual(page.errors, []);
     assert.equal(page.logs.filter((l) => l.type === 'error').length, 0);
     await context.close();

@@ -52,12 +52,15 @@ const DAY = 86_400_000;
 const ids = (r) => r.explain.map((x) => x.rule);
 
 describe('browsing the demo site', () => {
-  it('scores pricing, security and integrations with real dwell, equal to the CLI', async () => {
+  it('scores pricing and integrations with visible dwell (page clock), equal to the CLI', async () => {
     const context = await browser.newContext();
-    const page = await open(context, `${web.url}/integrations/slack`);
-    await page.waitForTimeout(10_600); // integrations needs 10 s of visible dwell
+    const page = await open(context);
+    // The page clock: timers and Date move only when told, so a loaded machine cannot flake.
+    await page.clock.install({ time: Date.parse('2026-11-02T09:00:00Z') });
+    await goto(page, `${web.url}/integrations/slack`);
+    await page.clock.runFor(10_600); // integrations needs 10 s of visible dwell
     await goto(page, `${web.url}/pricing`);
-    await page.waitForTimeout(10_600); // pricing: 10 s
+    await page.clock.runFor(10_600); // pricing: 10 s
     const { now, result, events } = await snapshot(page);
     assert.ok(ids(result).includes('integrations-view'), JSON.stringify(result.explain));
     assert.ok(ids(result).includes('pricing-view'));
@@ -282,6 +285,7 @@ describe('the JavaScript API', () => {
     web.requests.length = 0;
     const page = await open(context, `${web.url}/?leadscore_debug=1`);
     await page.evaluate(() => leadscore.track('webinar_attended', { webinar_id: 'w1' }));
+    await page.click('#leadscore-debug .ls-toggle'); // a chip until opened (tests/e2e/debug.test.mjs)
     await page.waitForSelector('#leadscore-debug [data-rule="webinar-attended"]');
     const band = await page.textContent('#leadscore-debug .ls-band');
     assert.equal(band.trim(), (await page.evaluate(() => leadscore.result().band)));

@@ -1,12 +1,17 @@
 // leadscore's browser API. The engine (rules, events, scoring, storage) runs in the wasm
 // core; this module passes events in and results out, and never throws into the page:
-// every entry point is guarded, and an internal failure makes the tag inert, with one
-// console error.
+// every entry point is guarded. A bad argument gets `{ ok: false, error }` and the tag keeps
+// working; only a fault of the core (a wasm trap) makes it inert, with one console error.
 import init, { Tracker } from './leadscore_core.js';
 import { collect, cleanUrl } from './collect.js';
 import { handoff } from './handoff.js';
 
 const DEFAULT_KEY = 'leadscore:v1';
+/** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
+ * 'toString' or 'constructor' never reaches what the API object inherits. */
+const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent'];
+/** Marks the API on `window.leadscore`, so the loader knows it from a page's own object. */
+export const API_MARK = Symbol.for('leadscore.api');
 const PII_TRAITS = ['email', 'name', 'first_name', 'last_name', 'full_name', 'phone', 'mobile', 'address'];
 
 /**
@@ -40,6 +45,7 @@ export async function boot(config, queue) {
     api = inertApi();
   }
   const queued = Array.isArray(queue) ? queue.slice() : [];
+  try { Object.defineProperty(api, API_MARK, { value: true }); } catch { /* frozen: fine */ }
   window.leadscore = api;
   for (const call of queued) api.push(call);
   // From the loader's first line to a first result, for `npm run bench`.
@@ -49,7 +55,9 @@ export async function boot(config, queue) {
 
 async function loadRules(o) {
   if (o.rules != null) return typeof o.rules === 'string' ? o.rules : JSON.stringify(o.rules);
-  const inline = document.getElementById('leadscore-rules');
+  // Only a <script> element: another element with that id (a CMS block) is not rules, and
+  // `document.getElementById` itself can be clobbered by `<img name="getElementById">`.
+  const inline = Document.prototype.querySelector.call(document, 'script[id="leadscore-rules"]');
   if (inline && !o.rulesUrl) return inline.textContent;
   if (!o.rulesUrl) throw Object.assign(new Error('no rules: set data-rules or add #leadscore-rules'), { code: 'no_rules' });
   const res = await fetch(o.rulesUrl, { credentials: 'same-origin' });
@@ -96,10 +104,38 @@ function failure(code, message) {
   return { ok: false, error: { code, message } };
 }
 
+/** Anything thrown from inside a call into the core: a trap (a panic, in the tag's build),
+ * or a page function the core called (a patched `console.warn`) throwing through it. The
+ * core's state cannot be trusted after either, so the tag stops. */
+class CoreFault {
+  constructor(e) { this.e = e; }
+}
+const isFault = (e) => e instanceof CoreFault || (typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError);
+
+/** The tracker with every method wrapped so that what it throws is a CoreFault: whatever
+ * else a call throws came from reading the caller's arguments (a BigInt, a cycle, a throwing
+ * getter or toJSON, a Proxy), before the core was entered, and fails only that call. */
+function faultsMarked(tracker) {
+  const proto = Object.getPrototypeOf(tracker);
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const method = Object.getOwnPropertyDescriptor(proto, name).value;
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    tracker[name] = (...args) => {
+      try { return method.apply(tracker, args); } catch (e) { throw new CoreFault(e); }
+    };
+  }
+  return tracker;
+}
+
+/** The message of anything thrown, even an object whose `message` getter throws. */
+function messageOf(e) {
+  try { return String(e.message ?? e); } catch { return '?'; }
+}
+
 function inertApi() {
   const no = () => failure('inert', 'leadscore is not running (see the console)');
   const api = {
-    push: (call) => { if (Array.isArray(call) && call[0] === 'on') return api.on(...call.slice(1)); no(); },
+    push: (call) => { try { if (Array.isArray(call) && call[0] === 'on') return api.on(); } catch { /* unreadable */ } return no(); },
     result: () => null, track: no, identify: no, events: () => [], reset: no, consent: no,
     on: () => () => {}, payload: () => null, inert: true,
   };
@@ -125,22 +161,29 @@ function createApi(rulesText, o) {
   const flag = readFlag(consentKey);
   const gpc = navigator.globalPrivacyControl === true;
   const persist = flag === 'granted' || (flag !== 'denied' && !gpc && o.consent !== 'required');
-  const tracker = new Tracker(rulesText, key, persist, Date.now(), localStorageOrNull());
+  const tracker = faultsMarked(new Tracker(rulesText, key, persist, Date.now(), localStorageOrNull()));
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
   let lastKey = null;
   let lastBand;
 
-  // Every call from the page goes through here: errors never reach the host page.
-  const guard = (fn, fallback) => (...args) => {
-    if (inert) return typeof fallback === 'function' ? fallback() : fallback;
+  // Every call from the page goes through here: errors never reach the host page. A core
+  // fault makes the tag inert (`fallback` from then on); an argument that cannot be read
+  // fails only its own call (`bad`, by default `{ ok: false, error: { code: 'invalid_argument' } }`).
+  const guard = (fn, fallback, bad) => (...args) => {
+    const off = () => (typeof fallback === 'function' ? fallback() : fallback);
+    if (inert) return off();
     try {
       return fn(...args);
     } catch (e) {
-      inert = true;
-      report(e);
-      return typeof fallback === 'function' ? fallback() : fallback;
+      if (isFault(e)) {
+        inert = true;
+        report(e instanceof CoreFault ? e.e : e);
+        return off();
+      }
+      if (bad !== undefined) return typeof bad === 'function' ? bad() : bad;
+      return failure('invalid_argument', `an argument could not be read: ${messageOf(e)}`);
     }
   };
   const call = (fns, arg) => {
@@ -187,7 +230,7 @@ function createApi(rulesText, o) {
   const api = {
     /** The contract's result as of now (or of the time `at`, in ms), or null when
      * leadscore is not running. */
-    result: guard(result, null),
+    result: guard(result, null, null),
     /** Records a custom event of the rules' tracking plan. */
     track: guard((type, props) => {
       if (typeof type !== 'string') return failure('wrong_type', 'track(type, props): type must be a string');
@@ -214,12 +257,12 @@ function createApi(rulesText, o) {
       if (!set || typeof fn !== 'function') return () => {};
       set.add(fn);
       return () => set.delete(fn);
-    }, () => () => {}),
+    }, () => () => {}, () => () => {}),
     /** The CRM payload: the result, its time, the stored events and their digest;
      * `leadscore verify` re-scores it on the server. */
-    payload: guard(() => JSON.parse(payloadText()), null),
+    payload: guard(() => JSON.parse(payloadText()), null, null),
     /** The stored events (contract §2), e.g. for `leadscore score` on a server. */
-    events: guard(() => JSON.parse(tracker.events()), () => []),
+    events: guard(() => JSON.parse(tracker.events()), () => [], () => []),
     reset: guard(() => { tracker.reset(); changed(); return { ok: true }; }, () => failure('inert', 'leadscore is not running')),
     /** consent(true) persists from now on; consent(false) erases what is stored. */
     consent: guard((granted) => {
@@ -229,10 +272,11 @@ function createApi(rulesText, o) {
     }, () => failure('inert', 'leadscore is not running')),
     /** Analytics-style command queue: push(['identify', {...}]). */
     push: guard((cmd) => {
-      if (!Array.isArray(cmd) || typeof api[cmd[0]] !== 'function' || cmd[0] === 'push') {
-        return failure('unknown_command', `unknown command ${JSON.stringify(cmd && cmd[0])}`);
+      const name = Array.isArray(cmd) ? cmd[0] : undefined;
+      if (typeof name !== 'string' || !COMMANDS.includes(name)) {
+        return failure('unknown_command', `unknown command: ${typeof name === 'string' ? name : typeof name}`);
       }
-      return api[cmd[0]](...cmd.slice(1));
+      return api[name](...cmd.slice(1));
     }, () => failure('inert', 'leadscore is not running')),
     get rulesVersion() { return inert ? null : meta.version; },
     get persisting() { return !inert && tracker.persisting; },
@@ -243,17 +287,20 @@ function createApi(rulesText, o) {
   const hooks = {
     record: guard(record, null),
     updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), Date.now())), null),
-    emailType: guard(emailType, null),
-    dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => []),
+    emailType: guard(emailType, null, null),
+    dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => [], () => []),
     sync: guard(() => { if (tracker.sync(Date.now())) changed(); }, null),
     storageKey: key,
   };
-  if (o.collect !== false) guard(() => collect(api, hooks, o))();
+  const collector = o.collect !== false ? guard(() => collect(api, hooks, o), null, null)() : null;
   guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
   // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {
-    import('./debug.js').then((m) => m.panel(api)).catch(() => {});
+    // Why each rule has not scored: the core's numbers (see `Tracker.whyNot`), named in debug.js.
+    const whyNot = guard(() => tracker.whyNot(Date.now()), () => [], () => []);
+    const flush = () => collector && collector.flush();
+    import('./debug.js').then((m) => m.panel(api, { whyNot, flush, rules: meta.rules })).catch(() => {});
   }
   if (typeof o.onReady === 'function') o.onReady(api);
   return api;

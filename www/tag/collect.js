@@ -117,7 +117,10 @@ export function collect(api, hooks, options) {
   on(window, 'pageshow', (e) => { if (e.persisted) { started = new Map(); startPage(); } });
 
   const formOf = (el) => (el && (el.form || (el.closest && el.closest('form')))) || null;
+  // A start is the visitor typing: events the page or the hand-off dispatch (untrusted),
+  // and hidden fields, which no visitor can type in, are not the visitor.
   on(document, 'input', (e) => {
+    if (!e.isTrusted || e.target.type === 'hidden') return;
     const form = formOf(e.target);
     if (!form || started.has(form) || form.hasAttribute('data-leadscore-ignore')) return;
     const name = formName(form);
@@ -156,5 +159,6 @@ export function collect(api, hooks, options) {
   on(window, 'storage', (e) => { if (e.key === hooks.storageKey || e.key === null) hooks.sync(); });
 
   startPage();
-  return { formName };
+  // `flush` re-reads this page's visible dwell now (the debug panel, while open).
+  return { formName, flush };
 }

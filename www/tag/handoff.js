@@ -1,13 +1,15 @@
 // Hand-off: the live score goes where people and systems act on it, before the lead
 // reaches the CRM. Hidden fields in marked forms (plain HTML, HubSpot, Marketo), visitor
-// attributes in chat widgets and tag managers (each switched on by config), and the
-// payload a server can verify with `leadscore verify`. Vendors are reached only through
-// their documented public APIs; one that is not on the page is waited for briefly and
-// otherwise skipped, never an error.
+// attributes in chat widgets, a HubSpot custom behavioral event on band changes, a GTM
+// dataLayer event (each switched on by config), and the payload a server can verify with
+// `leadscore verify`. Vendors are reached only through their documented public APIs; one
+// that is not on the page is waited for briefly and otherwise skipped, never an error.
 
 const DEFAULT_FORMS = 'form[data-leadscore]';
 const WAIT_MS = 10_000;
 const DEBOUNCE_MS = 250;
+// Intercom throttles `update` after 20 calls per 30 minutes on a page: at most one per 90 s.
+const INTERCOM_GAP_MS = 90_000;
 
 /** base64url of a string's UTF-8 bytes, chunked so large payloads do not overflow. */
 export function base64url(text) {
@@ -75,7 +77,9 @@ export function handoff(api, hooks, o) {
       for (const el of existing) {
         if (el.value !== value) {
           el.value = value;
-          // Form tools (HubSpot's React forms) only see values announced by events.
+          // Form tools (HubSpot's React forms) only see values announced by events; a
+          // field the tag added itself belongs to no tool and needs none.
+          if (el.hasAttribute('data-leadscore-field')) continue;
           el.dispatchEvent(new Event('input', { bubbles: true }));
           el.dispatchEvent(new Event('change', { bubbles: true }));
         }
@@ -131,6 +135,7 @@ export function handoff(api, hooks, o) {
 
   // Chat widgets and tag managers, only those switched on.
   const enabled = new Set(String(o.handoff || '').split(/[\s,]+/).filter(Boolean).map((s) => s.toLowerCase()));
+  if (enabled.has('hubspot')) hubspotEvents(api, names, o.hubspotEvent);
   const adapters = chatAdapters(names);
   const sends = [...enabled].filter((k) => adapters[k]).map((k) => adapters[k]);
   let timer = 0;
@@ -153,35 +158,75 @@ export function handoff(api, hooks, o) {
   return { fillAll, values };
 }
 
-/** Calls `use(obj)` once `ready()` holds, checking for up to WAIT_MS; else gives up quietly. */
-function waitFor(ready, use, get = ready) {
+/** Calls `use(obj)` once `ready()` holds, checking for up to WAIT_MS; else gives up
+ * quietly, calling `gaveUp` (so a vendor that loads later is tried again on the next change). */
+function waitFor(ready, use, get = ready, gaveUp = () => {}) {
   const start = Date.now();
   const tick = () => {
     try {
       if (ready()) return use(get());
-    } catch { return; }
+    } catch { return gaveUp(); }
     if (Date.now() - start < WAIT_MS) setTimeout(tick, 200);
+    else gaveUp();
   };
   tick();
 }
 
-/** Each adapter sends the latest attributes when its vendor is present (waiting briefly). */
+/** HubSpot: its tracking code's `identify` is for a known email only and sends nothing by
+ * itself, so behaviour goes in a custom behavioral event the site created in HubSpot (its
+ * internal name in `data-hubspot-event`), one per band change, through the documented
+ * `_hsq` queue, which HubSpot reads when its script loads. Forms get the hidden fields. */
+function hubspotEvents(api, names, eventName) {
+  if (!eventName) {
+    console.warn('leadscore: hubspot needs data-hubspot-event (a custom behavioral event)');
+    return;
+  }
+  api.on('band', (c) => {
+    const properties = {
+      [names.band]: c.to ?? '',
+      [`${names.prefix}previous_band`]: c.from ?? '',
+      [names.score]: Math.round(c.result.score),
+      [names.action]: c.action ?? '',
+      [names.rules_version]: c.result.rulesVersion,
+    };
+    (window._hsq = window._hsq || []).push(['trackCustomBehavioralEvent', { name: String(eventName), properties }]);
+  });
+}
+
+/** Each adapter sends the latest attributes when its vendor is present (waiting briefly),
+ * only when they differ from what it last sent, and no more often than `gap` ms. */
 function chatAdapters(names) {
-  const latest = (send, ready) => {
+  const latest = (send, ready, gap = 0) => {
     let pending = null;
-    let waiting = false;
+    let busy = false;
+    let sent = '';
+    let at = -Infinity;
+    const flush = () => {
+      busy = false;
+      const key = JSON.stringify(pending[0]);
+      if (key === sent) return;
+      sent = key;
+      at = Date.now();
+      try { send(...pending); } catch { /* vendor error: ignore */ }
+    };
     return (attrs, r) => {
       pending = [attrs, r];
-      if (waiting) return;
-      waiting = true;
-      waitFor(ready, () => { waiting = false; try { send(...pending); } catch { /* vendor error: ignore */ } });
+      if (busy) return;
+      busy = true;
+      waitFor(ready, () => setTimeout(flush, Math.max(0, at + gap - Date.now())), ready, () => { busy = false; });
     };
   };
+  const always = () => true;
   return {
-    intercom: latest((a) => window.Intercom('update', a), () => typeof window.Intercom === 'function'),
+    // Documented: Intercom('update', attributes) sets custom attributes of the visitor.
+    intercom: latest((a) => window.Intercom('update', a), () => typeof window.Intercom === 'function', INTERCOM_GAP_MS),
+    // Documented: drift.api.setUserAttributes(attributes), once the widget is ready.
     drift: latest((a) => window.drift.api.setUserAttributes(a), () => window.drift && window.drift.api && typeof window.drift.api.setUserAttributes === 'function'),
-    crisp: latest((a) => window.$crisp.push(['set', 'session:data', [Object.entries(a).map(([k, v]) => [k, v])]]), () => window.$crisp && typeof window.$crisp.push === 'function'),
-    hubspot: latest((a) => window._hsq.push(['identify', a]), () => window._hsq && typeof window._hsq.push === 'function'),
-    gtm: latest((a, r) => window.dataLayer.push({ event: 'leadscore_change', ...a, [`${names.prefix}action`]: r.action ?? null }), () => window.dataLayer && typeof window.dataLayer.push === 'function'),
+    // Documented: $crisp.push(['set', 'session:data', [[[key, value], …]]]). Crisp's snippet
+    // assigns window.$crisp itself, so it is waited for rather than created.
+    crisp: latest((a) => window.$crisp.push(['set', 'session:data', [Object.entries(a)]]), () => window.$crisp && typeof window.$crisp.push === 'function'),
+    // Documented: (window.dataLayer = window.dataLayer || []).push({ event, … }); GTM reads
+    // what was pushed before it loaded.
+    gtm: latest((a, r) => (window.dataLayer = window.dataLayer || []).push({ event: 'leadscore_change', ...a, [names.action]: r.action ?? null }), always),
   };
 }

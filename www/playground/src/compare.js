@@ -26,8 +26,14 @@ export function renderCompare() {
   const body = table.tBodies[0];
   head.replaceChildren();
   body.replaceChildren();
+  // While the editor's rules have problems there is no challenger: the last rules that
+  // were valid may be a half-typed state (a "3" on the way to "3.5"), and a comparison
+  // must never show numbers from rules nobody wrote.
+  const invalid = problems.length > 0;
   if (live) {
-    $('compare-hint').textContent = `Live: version ${live.scorer.version}. Challenger: the rules in the editor${problems.length ? ' (last valid version while they have problems)' : ''}. Rows whose band changes are highlighted.`;
+    $('compare-hint').textContent = invalid
+      ? `Live: version ${live.scorer.version}. The challenger rules in the editor have ${problems.length} problem${problems.length > 1 ? 's' : ''}: fix them to compare.`
+      : `Live: version ${live.scorer.version}. Challenger: the rules in the editor. Rows whose band changes are highlighted.`;
     head.append(h('tr', {}, h('th', { scope: 'col' }, 'Journey'), h('th', { scope: 'col' }, 'Live'), h('th', { scope: 'col' }, 'Challenger'), h('th', { scope: 'col' }, 'Change'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Open'))));
   } else {
     $('compare-hint').textContent = 'Pin the current rules as live, then edit them: every journey shows both scores, and the journeys whose band changes are highlighted.';
@@ -36,8 +42,9 @@ export function renderCompare() {
   let changed = 0;
   for (const row of allJourneys()) {
     const text = eventsText(row.journey.events);
-    const c = scoreJourney(current, row.journey, row.journey.now, text)?.result;
-    const cell = (r, cc) => h('td', {}, r ? h('span', {}, h('span', { class: 'n' }, fmt(r.score)), ' ', h('span', { class: 'band small', 'data-rank': bandRank(cc, r) }, bandLabel(r))) : '–');
+    const c = invalid ? null : scoreJourney(current, row.journey, row.journey.now, text)?.result;
+    const cell = (r, cc) => h('td', {}, r ? h('span', {}, h('span', { class: 'n' }, fmt(r.score)), ' ', h('span', { class: 'band small', 'data-rank': bandRank(cc, r) }, bandLabel(r)))
+      : invalid && cc === current ? h('span', { class: 'invalid' }, 'rules invalid') : '–');
     const open = row.current ? h('td', { class: 'here' }, 'in the simulator') : h('td', {}, h('button', {
       type: 'button', class: 'link', 'aria-label': `Open ${row.name} in the simulator`,
       onclick: () => {
@@ -59,7 +66,7 @@ export function renderCompare() {
       body.append(h('tr', { class: row.current ? 'current' : null, 'data-journey': row.key }, h('th', { scope: 'row' }, row.name), cell(c, current), open));
     }
   }
-  if (live) $('compare-hint').append(` ${changed} journey${changed === 1 ? '' : 's'} change${changed === 1 ? 's' : ''} band.`);
+  if (live && !invalid) $('compare-hint').append(` ${changed} journey${changed === 1 ? '' : 's'} change${changed === 1 ? 's' : ''} band.`);
 }
 
 /** The header's Pin as live, Unpin and Revert to live buttons. */

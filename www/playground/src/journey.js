@@ -5,6 +5,11 @@
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;
 export const SITE = 'https://acme.example';
+/** The last millisecond of the year 9999: times beyond cannot be shown as dates. */
+export const MAX_TIME = 253402300799999;
+
+/** A time the playground can show and move: milliseconds from 1970 to the end of 9999. */
+export const isTime = (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= MAX_TIME;
 
 /** Day 0 of every sample journey: Monday 5 October 2026, 00:00 UTC. */
 export const BASE_TS = Date.UTC(2026, 9, 5);
@@ -243,7 +248,7 @@ export function parseJourneyText(text, name = 'Loaded journey') {
     groups.get(key).push(e);
   }
   return [...groups].map(([visitor, evs]) => {
-    const times = evs.map((e) => e?.ts).filter((x) => typeof x === 'number' && Number.isFinite(x));
+    const times = evs.map((e) => e?.ts).filter(isTime);
     return {
       name: visitor ? `${name}: ${visitor}` : name,
       events: evs,
@@ -256,6 +261,7 @@ const pad = (n) => String(n).padStart(2, '0');
 
 /** Day number and UTC time of `ts`, relative to the UTC day of `origin`: "Day 3 · 14:05". */
 export function relTime(ts, origin) {
+  if (!isTime(ts)) return `at ${String(ts).slice(0, 24)}`;
   const d0 = Math.floor(origin / DAY) * DAY;
   const day = Math.floor((ts - d0) / DAY);
   const t = new Date(ts);
@@ -263,12 +269,13 @@ export function relTime(ts, origin) {
 }
 
 export function isoMinute(ts) {
+  if (!isTime(ts)) return String(ts);
   const t = new Date(ts);
   return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())} UTC`;
 }
 
 export function journeyOrigin(journey) {
-  const times = journey.events.map((e) => e?.ts).filter((x) => typeof x === 'number' && Number.isFinite(x));
+  const times = journey.events.map((e) => e?.ts).filter(isTime);
   return times.length ? Math.min(...times, journey.now) : journey.now;
 }
 

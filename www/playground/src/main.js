@@ -102,16 +102,8 @@ async function loadSchema() {
   }
 }
 
-async function initialState() {
-  let note = '';
-  if (location.hash) {
-    try {
-      const st = await decodeState(location.hash);
-      if (st) return { st, note };
-    } catch (e) {
-      note = `The link could not be read (${e.message}); starting from the demo rules.`;
-    }
-  }
+/** The demo rules (or the fallback) and the enterprise sample: what the playground opens with. */
+async function defaultState() {
   let rules = FALLBACK_RULES;
   try {
     const res = await fetch(RULES_URL, { cache: 'no-store' });
@@ -119,8 +111,23 @@ async function initialState() {
   } catch {
     /* keep the fallback */
   }
-  return { st: { rules, journey: { ...J.sampleJourney('enterprise'), from: 'enterprise' } }, note };
+  return { rules, journey: { ...J.sampleJourney('enterprise'), from: 'enterprise' } };
 }
+
+/** The shared state of the link, if it holds a readable one, else the default state and why. */
+async function initialState() {
+  if (location.hash) {
+    try {
+      const st = await decodeState(location.hash);
+      if (st) return { st, note: '', shared: true };
+    } catch (e) {
+      return { st: await defaultState(), note: linkNote(e), shared: false };
+    }
+  }
+  return { st: await defaultState(), note: '', shared: false };
+}
+
+const linkNote = (e) => `This link could not be opened (${e.message}); the playground starts from the demo rules.`;
 
 async function boot() {
   wireSimulator();
@@ -129,8 +136,9 @@ async function boot() {
   const schemaLoad = loadSchema();
   let st;
   let note;
+  let shared;
   try {
-    [app.core, { st, note }] = await Promise.all([loadCore(), initialState()]);
+    [app.core, { st, note, shared }] = await Promise.all([loadCore(), initialState()]);
   } catch (e) {
     const f = $('fatal');
     f.hidden = false;
@@ -164,8 +172,18 @@ async function boot() {
     app.editor.setSchema(schema);
     document.body.dataset.schema = 'on';
   }
-  applyState(st);
-  render();
+  try {
+    applyState(st);
+    render();
+  } catch (e) {
+    // A link that passed the checks but still cannot be shown: never a playground that
+    // does not open.
+    if (!shared) throw e;
+    console.warn('the shared state could not be shown', e);
+    note = linkNote(e);
+    applyState(await defaultState());
+    render();
+  }
   await saveHash();
   document.body.dataset.ready = '1';
   if (note) toast(note, true);

@@ -115,7 +115,7 @@ function chartSeries() {
   const { current, live } = app;
   const j = S.journey;
   const text = eventsText(j.events);
-  const times = j.events.map((e) => e?.ts).filter((t) => typeof t === 'number' && Number.isFinite(t));
+  const times = j.events.map((e) => e?.ts).filter(J.isTime);
   const start = Math.min(j.now, ...times) - J.HOUR;
   const end = j.now + CHART_DAYS * J.DAY;
   const many = j.events.length > 300;

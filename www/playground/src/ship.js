@@ -61,7 +61,7 @@ export function wireShare() {
       const st = await decodeState(location.hash);
       if (st) applyState(st);
     } catch (e) {
-      toast(`This link could not be read: ${e.message}`, true);
+      toast(`This link could not be opened: ${e.message}`, true);
     }
   });
 }

@@ -2,7 +2,7 @@
 // moving time, samples, loading pasted history) and the journey's timeline, where each
 // page view shows the page category the core gives its URL under the current rules.
 import { $, h, say } from './dom.js';
-import { app, S, setJourney } from './state.js';
+import { app, S, scoreJourney, setJourney } from './state.js';
 import * as J from './journey.js';
 
 const BUILTIN_EVENTS = new Set(['page_view', 'form_start', 'form_submit', 'form_abandon', 'identify']);
@@ -49,15 +49,40 @@ function refreshSimulatorOptionsSoon() {
   }, 0);
 }
 
+/**
+ * Adds an event at "now" and moves "now" on by `advance` ms, unless the core (under the
+ * current rules) rejects it: then nothing is added and the core's reason is shown, as the
+ * tag would refuse it (a rejected event never reaches a score or the stored state).
+ */
 function addEvent(event, advance) {
   const j = S.journey;
-  setJourney({ ...j, events: [...j.events, event], now: j.now + advance }, { edited: true });
+  const events = [...j.events, event];
+  const scored = scoreJourney(app.current, { ...j, events });
+  const why = scored?.rejected?.find((x) => x.index === events.length - 1);
+  if (why) {
+    const path = String(why.path || '').replace(/^\[\d+\]\.?/, '');
+    return say('sim-message', `Not added: the rules reject this ${String(event.type)} event: ${path ? `${path}: ` : ''}${why.message}`, true);
+  }
+  setJourney({ ...j, events, now: j.now + advance }, { edited: true });
   const d = J.describeEvent(event);
   say('sim-message', `Added ${d.type}${d.detail ? `: ${d.detail}` : ''}`);
 }
 
-function lastPageUrl() {
-  const views = J.sortedEvents(S.journey.events).map((x) => x.e).filter((e) => e?.type === 'page_view' && typeof e.url === 'string' && e.ts <= S.journey.now);
+const viewsUpToNow = () => J.sortedEvents(S.journey.events).map((x) => x.e)
+  .filter((e) => typeof e?.url === 'string' && J.isTime(e.ts) && e.ts <= S.journey.now);
+
+/**
+ * The page a form event happens on, as the tag records it (the URL of the page holding
+ * the form): a form that was started is submitted or abandoned on the page where it was
+ * started, even if the visitor viewed other pages since (another tab); a form not started
+ * yet is on the page the visitor is on (the last page view), or the demo page.
+ */
+export function formPageUrl(type, name, events = viewsUpToNow()) {
+  if (type !== 'form_start') {
+    const starts = events.filter((e) => e.type === 'form_start' && e.form === name);
+    if (starts.length) return starts[starts.length - 1].url;
+  }
+  const views = events.filter((e) => e.type === 'page_view');
   return views.length ? views[views.length - 1].url : `${J.SITE}/demo`;
 }
 
@@ -76,7 +101,7 @@ export function wireSimulator() {
     b.addEventListener('click', () => {
       const name = $('form-name').value.trim();
       if (!name) return say('sim-message', 'Name the form first.', true);
-      addEvent({ type: b.dataset.form, ts: S.journey.now, url: lastPageUrl(), form: name }, 1000);
+      addEvent({ type: b.dataset.form, ts: S.journey.now, url: formPageUrl(b.dataset.form, name), form: name }, 1000);
     });
   }
   $('identify').addEventListener('click', () => {
@@ -186,11 +211,12 @@ export function renderTimeline(scored) {
   const categoryOf = app.current?.categoryOf;
   for (const { e, i } of J.sortedEvents(j.events)) {
     const d = J.describeEvent(e, categoryOf);
-    const when = typeof e?.ts === 'number' ? J.relTime(e.ts, origin) : 'no time';
+    const time = J.isTime(e?.ts);
+    const when = time ? J.relTime(e.ts, origin) : typeof e?.ts === 'number' ? `time ${e.ts}` : 'no time';
     const rej = rejected.get(i);
     const future = typeof e?.ts === 'number' && e.ts > j.now;
     ol.append(h('li', { class: `ev ev-${d.type.replace(/[^a-z_]/gi, '')}${rej ? ' rejected' : ''}${future ? ' future' : ''}`, 'data-category': d.category },
-      h('time', { datetime: typeof e?.ts === 'number' ? new Date(e.ts).toISOString() : null, title: typeof e?.ts === 'number' ? J.isoMinute(e.ts) : null }, when),
+      h('time', { datetime: time ? new Date(e.ts).toISOString() : null, title: time ? J.isoMinute(e.ts) : null }, when),
       h('span', { class: 'what' }, h('span', { class: 'type' }, d.type), h('span', { class: 'detail' }, detailOf(d))),
       rej ? h('span', { class: 'why' }, `rejected: ${rej.message}`) : null,
       future ? h('span', { class: 'why' }, 'after “now”: not counted yet') : null,

@@ -117,13 +117,13 @@ export function setJourney(j, { edited = false, from = null } = {}) {
   schedule();
 }
 
-/** Puts a decoded share link (or the start-up state) into the session and the editor. */
+/** Puts a decoded share link (checked by share.js) or the start-up state into the session and the editor. */
 export function applyState(st) {
-  S.loaded = Array.isArray(st.loaded) ? st.loaded : [];
-  setLive(typeof st.live === 'string' ? st.live : null);
-  const j = st.journey && Array.isArray(st.journey.events) ? st.journey : J.sampleJourney('enterprise');
-  S.journey = { name: String(j.name ?? 'Shared journey'), events: j.events, now: Number(j.now) || J.BASE_TS };
-  if (typeof j.from === 'string') S.journey.from = j.from;
+  S.loaded = st.loaded || [];
+  setLive(st.live ?? null);
+  const j = st.journey;
+  S.journey = { name: j.name, events: j.events, now: j.now };
+  if (j.from) S.journey.from = j.from;
   if (app.editor.text() !== st.rules) app.editor.setText(st.rules);
   else onRulesChange(st.rules);
 }
