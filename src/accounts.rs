@@ -48,7 +48,7 @@ pub fn trait_value(events: &[Event], name: &str, now: f64) -> Option<String> {
 }
 
 fn listed(list: &[String], account: &str) -> bool {
-    let a = account.to_lowercase();
+    let a = account.to_ascii_lowercase();
     list.contains(&a)
 }
 

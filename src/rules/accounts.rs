@@ -141,7 +141,7 @@ fn names(r: &mut Reader, list: Option<&Node>, path: &str) -> Option<Vec<String>>
     };
     let mut out = Vec::with_capacity(items.len());
     for (i, n) in items.iter().enumerate() {
-        out.push(r.str_of(n, &at_index(path, i))?.to_lowercase());
+        out.push(r.str_of(n, &at_index(path, i))?.to_ascii_lowercase());
     }
     Some(out)
 }
