@@ -20,7 +20,7 @@ pub(crate) mod prelude {
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod accounts;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod backtest;
 pub mod conditions;
 pub mod decay;
@@ -30,7 +30,7 @@ pub mod events;
 pub mod explain;
 pub mod json;
 pub mod occurrences;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod outcomes;
 pub mod pages;
 pub mod payload;

@@ -67,6 +67,9 @@ pub struct Report {
     pub never_fired: Vec<String>,
     /// The ROC curve, (false positive rate, true positive rate), at most ~100 points.
     pub roc: Vec<(f64, f64)>,
+    /// Score histogram: 20 bins from the lowest to the highest score (disqualified
+    /// visitors left out): (bin start, converters, others).
+    pub distribution: Vec<(f64, usize, usize)>,
 }
 
 /// The value a visitor is ranked by: disqualified visitors rank below everyone, as they
@@ -135,6 +138,7 @@ impl Report {
             rules: set.map_or(Vec::new(), |s| rule_stats(s, judged, base_rate)),
             never_fired: set.map_or(Vec::new(), |s| never_fired(s, judged)),
             roc: roc(&scored),
+            distribution: distribution(judged),
         }
     }
 }
@@ -271,6 +275,33 @@ fn category_auc(set: &RuleSet, judged: &[Judged]) -> Vec<(String, Option<f64>)> 
             (set.categories[c].name.clone(), auc(&scored))
         })
         .collect()
+}
+
+fn distribution(judged: &[Judged]) -> Vec<(f64, usize, usize)> {
+    let scores = || {
+        judged
+            .iter()
+            .filter(|j| !j.result.disqualified)
+            .map(|j| j.result.score)
+    };
+    let lo = scores().fold(f64::INFINITY, f64::min);
+    let hi = scores().fold(f64::NEG_INFINITY, f64::max);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Vec::new();
+    }
+    const BINS: usize = 20;
+    let width = ((hi - lo) / BINS as f64).max(f64::MIN_POSITIVE);
+    let mut bins: Vec<(f64, usize, usize)> =
+        (0..BINS).map(|i| (lo + width * i as f64, 0, 0)).collect();
+    for j in judged.iter().filter(|j| !j.result.disqualified) {
+        let i = (((j.result.score - lo) / width) as usize).min(BINS - 1);
+        if j.converted {
+            bins[i].1 += 1;
+        } else {
+            bins[i].2 += 1;
+        }
+    }
+    bins
 }
 
 /// ROC AUC: the chance that a random converter outranks a random non-converter, ties

@@ -7,10 +7,12 @@
 
 mod metrics;
 mod report;
+#[cfg(not(target_arch = "wasm32"))]
 mod suggest;
 
 pub use metrics::{auc, Report};
 pub use report::Comparison;
+#[cfg(not(target_arch = "wasm32"))]
 pub use suggest::{suggest, SuggestOptions, Suggestion, Target};
 
 use crate::prelude::*;

@@ -230,6 +230,15 @@ impl Report {
             write_num(&mut o, *y);
             o.push(']');
         }
+        o.push_str("],\"distribution\":[");
+        for (i, (from, c, n)) in self.distribution.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            o.push_str("{\"from\":");
+            write_num(&mut o, *from);
+            let _ = write!(o, ",\"converters\":{c},\"others\":{n}}}");
+        }
         o.push_str("]}");
         o
     }

@@ -13,6 +13,8 @@ use wasm_bindgen::prelude::*;
 
 mod heap;
 #[cfg(feature = "playground")]
+mod history;
+#[cfg(feature = "playground")]
 mod scorer;
 mod tracker;
 
