@@ -37,14 +37,11 @@ pub struct AccountResult {
 
 /// A trait's final string (or whole-number) value as of `now`.
 pub fn trait_value(events: &[Event], name: &str, now: f64) -> Option<String> {
-    crate::engine::traits(events, now)
-        .into_iter()
-        .find(|(k, _)| *k == name)
-        .and_then(|(_, v)| match v {
-            Value::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some((*n as i64).to_string()),
-            _ => None,
-        })
+    match crate::engine::final_trait(events, now, name)? {
+        Value::Str(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Num(n) if n.fract() == 0.0 && n.abs() < 1e15 => Some((*n as i64).to_string()),
+        _ => None,
+    }
 }
 
 fn listed(list: &[String], account: &str) -> bool {

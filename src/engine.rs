@@ -22,26 +22,24 @@ pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
     }
 }
 
-/// The final traits: every identify with `ts ≤ now`, later ones overriding earlier.
-pub fn traits(events: &[Event], now: f64) -> Vec<(&str, &Owned)> {
-    let mut out: Vec<(&str, &Owned)> = Vec::new();
-    for e in events.iter().take_while(|e| e.ts <= now) {
-        if e.ty != IDENTIFY {
-            continue;
-        }
-        for (k, v) in e.traits() {
-            match out.iter_mut().find(|(n, _)| n == k) {
-                Some(slot) => slot.1 = v,
-                None => out.push((k, v)),
-            }
-        }
-    }
-    out
+/// The final value of trait `key` in `events` (in reading order): from the last identify
+/// with `ts ≤ now` that sets it.
+/// Looked up per traits condition, so the cost is the events' traits times the rules' few
+/// conditions: an identify with 100,000 traits (hostile input) is a scan, not a quadratic
+/// merge of keys no rule reads.
+pub fn final_trait<'e>(events: &'e [Event], now: f64, key: &str) -> Option<&'e Owned> {
+    // `events` are in reading order: the newest setter is the first found from the end.
+    let upto = events.partition_point(|e| e.ts <= now);
+    events[..upto]
+        .iter()
+        .rev()
+        .filter(|e| e.ty == IDENTIFY)
+        .find_map(|e| e.traits().iter().find(|(k, _)| k == key))
+        .map(|(_, v)| v)
 }
 
 /// Scores events already in reading order (as a [`crate::Visitor`] keeps them).
 pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
-    let traits = traits(events, now);
     let index = Index::new(set, events, now);
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut explain = Vec::new();
@@ -53,10 +51,7 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
                     let Field::Trait(key) = &c.field else {
                         return false;
                     };
-                    let v = traits
-                        .iter()
-                        .find(|(k, _)| k == key)
-                        .map(|(_, v)| Val::Json(v));
+                    let v = final_trait(events, now, key).map(Val::Json);
                     c.holds(v)
                 });
                 if all {

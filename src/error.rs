@@ -48,6 +48,11 @@ pub enum ErrorKind {
     /// More than one band without `min`.
     SecondCatchAllBand,
     EmptyList(&'static str),
+    /// An input over a size limit (a payload's bytes or events), refused before reading it.
+    TooLarge {
+        limit: usize,
+        unit: &'static str,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +100,7 @@ impl Error {
             DuplicateBandName(_) => "duplicate_band_name",
             SecondCatchAllBand => "second_catch_all_band",
             EmptyList(_) => "empty_list",
+            TooLarge { .. } => "too_large",
         }
     }
 
@@ -171,6 +177,9 @@ impl ErrorKind {
             DuplicateBandName(n) => &["duplicate band name \"", n, "\""],
             SecondCatchAllBand => &["only one band may omit \"min\""],
             EmptyList(what) => &[what, " must not be empty"],
+            TooLarge { limit, unit } => {
+                return ["more than the limit of ", &decimal(*limit), " ", unit].concat()
+            }
         };
         parts.concat()
     }
@@ -200,6 +209,22 @@ impl fmt::Display for Error {
 
 #[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for Error {}
+
+/// `path` inside `prefix`: the one way a path is nested (`events[3]` + `ts` is
+/// `events[3].ts`, + `[0]` is `events[3][0]`, + the empty path is `events[3]` itself).
+pub fn within(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() || path.is_empty() || path.starts_with('[') {
+        [prefix, path].concat()
+    } else {
+        [prefix, ".", path].concat()
+    }
+}
+
+/// `n` in decimal, without `format!` (see [`ErrorKind::message`]).
+fn decimal(n: usize) -> String {
+    let indexed = at_index("", n);
+    crate::json::slice(&indexed, 1, indexed.len() - 1).to_string()
+}
 
 /// `path[i]`. JSON paths are built by hand rather than with `format!`, for the reason
 /// given on [`ErrorKind::message`].

@@ -65,6 +65,15 @@ impl RuleSet {
             })
     }
 
+    /// Reads one event parsed from `text`; an error gets the line and column of the field
+    /// at fault, else of the event itself.
+    pub fn event_in(&self, node: &Node<'_>, text: &str) -> Result<Event, Error> {
+        self.event(node).map_err(|e| {
+            let at = node_at(node, &e.path).unwrap_or(node.at);
+            e.at(text, at)
+        })
+    }
+
     /// Reads one event from a parsed value.
     pub fn event(&self, node: &Node<'_>) -> Result<Event, Error> {
         let Value::Obj(fields) = &node.value else {

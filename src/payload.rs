@@ -5,16 +5,21 @@
 //! with the same core and reports each way the claim disagrees with them. It catches a
 //! visitor who edits the score, the band or the event list on its own; the digest is not a
 //! signature, so someone who rewrites events *and* result consistently is bounded only by
-//! the other checks (valid events, nothing after the submit). The re-computed result is the
-//! authoritative one either way.
+//! the other checks (valid events, nothing after the submit, nothing dated after the
+//! server's clock). The re-computed result is the authoritative one either way.
+//!
+//! A payload is hostile input: its size is checked before anything is read, its events are
+//! sorted once (never inserted one by one), and a number that is not finite is a finding
+//! wherever it appears rather than a value that compares as close to anything.
 
 use crate::prelude::*;
+use alloc::borrow::Cow;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
+use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Node, Value};
 use crate::rules::RuleSet;
-use crate::state::Visitor;
 
 /// FNV-1a 64 of the events' text, as hex: ties the claimed result to the event list sent.
 pub fn digest(events_text: &str) -> String {
@@ -30,20 +35,51 @@ pub fn digest(events_text: &str) -> String {
     out
 }
 
+/// What a payload may hold, and how far ahead of the server's clock it may be dated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Bytes of the payload as received (base64url or JSON text).
+    pub max_bytes: usize,
+    /// Events in the payload.
+    pub max_events: usize,
+    /// How far (ms) the payload's `ts` may be ahead of the server's clock: clocks differ.
+    pub max_skew_ms: f64,
+}
+
+/// Generous for real visitors: the tag stores at most 2,000 events (a few hundred KB).
+pub const DEFAULT_LIMITS: Limits = Limits {
+    max_bytes: 4_000_000,
+    max_events: 10_000,
+    max_skew_ms: 300_000.0,
+};
+
+/// The server's side of a verification: its clock, the time to score as of, the limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Check {
+    /// The server's clock (ms): a payload dated later than this plus the skew is a finding.
+    pub clock: f64,
+    /// When to compute the authoritative result; `None`: as of the payload's own time
+    /// (the server's clock when that time cannot be trusted).
+    pub now: Option<f64>,
+    pub limits: Limits,
+}
+
 /// One way a payload disagrees with its own events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// Stable: `events_edited`, `invalid_event`, `future_event`, `rules_version`,
-    /// `score_edited`, `band_edited`, `categories_edited`, `disqualified_edited`.
+    /// Stable: `events_edited`, `invalid_event`, `future_event`, `not_finite`,
+    /// `from_future`, `rules_version`, `score_edited`, `band_edited`, `categories_edited`,
+    /// `disqualified_edited`.
     pub code: &'static str,
+    /// JSON path in the payload of what disagrees (`result.score`, `events[3].ts`).
+    pub path: String,
     pub message: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct Verdict {
-    /// When the browser made the payload (ms).
-    pub ts: f64,
-    pub claimed_score: Option<f64>,
+    /// When the browser made the payload (ms); `None` when that is not a finite number.
+    pub ts: Option<f64>,
     /// The result re-computed from the events, as of the requested `now`.
     pub authoritative: Outcome,
     pub findings: Vec<Finding>,
@@ -83,133 +119,346 @@ fn bad(message: &'static str, path: &str) -> Error {
     Error::new(ErrorKind::InvalidValue(message), path)
 }
 
-/// Verifies a payload (JSON text, or its base64url form as posted in `leadscore_payload`)
-/// against `set`. The claim is checked as of the payload's own `ts`; the authoritative
-/// result is computed as of `now` (default: that same `ts`).
-pub fn verify(set: &RuleSet, payload: &str, now: Option<f64>) -> Result<Verdict, Error> {
-    let decoded;
-    let text = if payload.trim_start().starts_with('{') {
-        payload
-    } else {
-        let bytes =
-            base64url_decode(payload).ok_or_else(|| bad("not JSON and not base64url", ""))?;
-        decoded = String::from_utf8(bytes)
-            .map_err(|_| bad("base64url of something that is not text", ""))?;
-        &decoded
-    };
-    let node = json::read(text)?;
-    if node.get("v").and_then(Node::as_f64) != Some(1.0) {
-        return Err(bad("not a leadscore payload of a known version", "v"));
+/// The payload's JSON text: as given, or decoded from its base64url form (as posted in
+/// the `leadscore_payload` form field).
+pub fn json_text(payload: &str) -> Result<Cow<'_, str>, Error> {
+    if payload.trim_start().starts_with('{') {
+        return Ok(Cow::Borrowed(payload));
     }
-    let ts = node
-        .get("ts")
-        .and_then(Node::as_f64)
-        .filter(|t| t.is_finite())
-        .ok_or_else(|| bad("missing or not a number", "ts"))?;
-    let events = node
-        .get("events")
-        .ok_or_else(|| Error::new(ErrorKind::MissingField("events"), ""))?;
-    let Value::Arr(items) = &events.value else {
-        return Err(bad("must be an array", "events"));
-    };
-    let claimed = node
-        .get("result")
-        .ok_or_else(|| Error::new(ErrorKind::MissingField("result"), ""))?;
+    let bytes = base64url_decode(payload).ok_or_else(|| bad("not JSON and not base64url", ""))?;
+    String::from_utf8(bytes)
+        .map(Cow::Owned)
+        .map_err(|_| bad("base64url of something that is not text", ""))
+}
 
-    let mut findings = Vec::new();
-    let mut note = |code: &'static str, message: String| findings.push(Finding { code, message });
-    let events_text = &text[events.at as usize..events.end as usize];
-    match node.get("digest").and_then(Node::as_str) {
-        Some(d) if d == digest(events_text) => {}
-        _ => note(
-            "events_edited",
-            "the event list does not match the digest it was sent with".into(),
-        ),
+/// The payload's event list.
+pub fn events_of<'n, 'a>(node: &'n Node<'a>) -> Result<&'n [Node<'a>], Error> {
+    match node.get("events").map(|n| &n.value) {
+        Some(Value::Arr(items)) => Ok(items),
+        Some(_) => Err(bad("must be an array", "events")),
+        None => Err(Error::new(ErrorKind::MissingField("events"), "events")),
     }
-    let mut visitor = Visitor::default();
-    for (i, item) in items.iter().enumerate() {
-        match set.event(item) {
-            Ok(e) if e.ts > ts => note(
-                "future_event",
-                format!("events[{i}] is later than the payload itself"),
-            ),
-            Ok(e) => visitor.push(e, None),
-            Err(e) => note(
-                "invalid_event",
-                format!("events[{i}].{}: {}", e.path, e.message()),
-            ),
+}
+
+/// Refuses a payload of more than `limits.max_bytes` bytes (as received) before any work.
+pub fn check_size(bytes: usize, limits: &Limits) -> Result<(), Error> {
+    if bytes <= limits.max_bytes {
+        return Ok(());
+    }
+    let kind = ErrorKind::TooLarge {
+        limit: limits.max_bytes,
+        unit: "bytes",
+    };
+    Err(Error::new(kind, ""))
+}
+
+/// Verifies a payload (JSON text, or its base64url form) against `set`. The claim is
+/// checked as of the payload's own `ts`. Errors are payloads that cannot be verified at
+/// all (unreadable, or over a limit, checked before any work); findings are claims that
+/// disagree with their events.
+pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Error> {
+    check_size(payload.len(), &check.limits)?;
+    let text = json_text(payload)?;
+    let node = json::read(&text)?;
+    let (items, ts, claimed) = parts(&node, &check.limits)?;
+    let mut findings = Findings(Vec::new());
+    // Every number outside the events (the events are checked one by one).
+    if let Value::Obj(fields) = &node.value {
+        for (key, value) in fields.iter().filter(|(k, _)| k != "events") {
+            findings.non_finite(value, &mut key.to_string());
         }
     }
-    let at_submit = visitor.score(set, ts);
-    let str_at = |key: &str| claimed.get(key).and_then(Node::as_str);
-    if str_at("rulesVersion") != Some(set.version.as_str()) {
-        note(
-            "rules_version",
-            format!(
-                "scored with rules {:?}, verified with {:?}",
-                str_at("rulesVersion").unwrap_or("?"),
-                set.version
-            ),
+    let (from, to) = node.get("events").map_or((0, 0), |n| (n.at, n.end));
+    let events_text = json::slice(&text, from as usize, to as usize);
+    if node.get("digest").and_then(Node::as_str) != Some(digest(events_text).as_str()) {
+        findings.note(
+            "events_edited",
+            "events".into(),
+            "the event list does not match the digest it was sent with".into(),
         );
     }
-    let claimed_score = claimed.get("score").and_then(Node::as_f64);
-    if !claimed_score.is_some_and(|s| close(s, at_submit.score)) {
-        note(
-            "score_edited",
-            format!(
-                "claimed score {:?}, the events give {}",
-                claimed_score, at_submit.score
-            ),
-        );
-    }
-    if str_at("band") != at_submit.band.as_deref() {
-        note(
-            "band_edited",
-            format!(
-                "claimed band {:?}, the events give {:?}",
-                str_at("band"),
-                at_submit.band
-            ),
-        );
-    }
-    let claimed_dq = matches!(
-        claimed.get("disqualified").map(|n| &n.value),
-        Some(Value::Bool(true))
-    );
-    if claimed_dq != at_submit.disqualified {
-        note(
-            "disqualified_edited",
-            format!("claimed disqualified = {claimed_dq}"),
-        );
-    }
-    let cats_ok = at_submit.categories.iter().all(|(name, v)| {
-        claimed
-            .get("categories")
-            .and_then(|c| c.get(name))
-            .and_then(Node::as_f64)
-            .is_some_and(|x| close(x, *v))
-    });
-    if !cats_ok {
-        note(
-            "categories_edited",
-            "claimed category totals differ from the events'".into(),
-        );
-    }
-    let authoritative = match now {
-        Some(n) if n != ts => visitor.score(set, n),
-        _ => at_submit,
+    let trusted = findings.dated(ts, check);
+    // A time that is no number at all cannot date the claim: the server's clock stands in.
+    let at = if ts.is_finite() { ts } else { check.clock };
+    let events = read_events(set, items, at, &mut findings);
+    let at_submit = crate::engine::score(set, &events, at);
+    compare(set, claimed, &at_submit, &mut findings);
+    let now = check.now.unwrap_or(if trusted { ts } else { check.clock });
+    let authoritative = if now == at {
+        at_submit
+    } else {
+        crate::engine::score(set, &events, now)
     };
     Ok(Verdict {
-        ts,
-        claimed_score,
+        ts: Some(ts).filter(|t| t.is_finite()),
         authoritative,
-        findings,
+        findings: findings.0,
     })
 }
 
+/// The payload's events (within the limit), time and claimed result, or why it is no
+/// leadscore payload.
+fn parts<'n, 'a>(
+    node: &'n Node<'a>,
+    limits: &Limits,
+) -> Result<(&'n [Node<'a>], f64, &'n Node<'a>), Error> {
+    if node.get("v").and_then(Node::as_f64) != Some(1.0) {
+        return Err(bad("not a leadscore payload of a known version", "v"));
+    }
+    let items = events_of(node)?;
+    if items.len() > limits.max_events {
+        let kind = ErrorKind::TooLarge {
+            limit: limits.max_events,
+            unit: "events",
+        };
+        return Err(Error::new(kind, "events"));
+    }
+    let ts = match node.get("ts") {
+        Some(n) => n.as_f64().ok_or_else(|| bad("must be a number", "ts"))?,
+        None => return Err(Error::new(ErrorKind::MissingField("ts"), "ts")),
+    };
+    match node.get("result") {
+        Some(
+            n @ Node {
+                value: Value::Obj(_),
+                ..
+            },
+        ) => Ok((items, ts, n)),
+        Some(_) => Err(bad("must be an object", "result")),
+        None => Err(Error::new(ErrorKind::MissingField("result"), "result")),
+    }
+}
+
+/// Milliseconds as seconds, to the millisecond: for messages.
+fn seconds(ms: f64) -> String {
+    format!("{}", libm::round(ms) / 1000.0)
+}
+
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn note(&mut self, code: &'static str, path: String, message: String) {
+        self.0.push(Finding {
+            code,
+            path,
+            message,
+        });
+    }
+
+    /// Notes a payload dated after the server's clock, beyond the skew clocks may have;
+    /// true when its time can be trusted (finite, and not from the future).
+    fn dated(&mut self, ts: f64, check: &Check) -> bool {
+        let skew = check.limits.max_skew_ms;
+        if ts.is_finite() && ts > check.clock + skew {
+            self.note(
+                "from_future",
+                "ts".into(),
+                format!(
+                    "the payload is dated {} s after the server's clock; clocks may differ by {} s",
+                    seconds(ts - check.clock),
+                    seconds(skew)
+                ),
+            );
+            return false;
+        }
+        ts.is_finite()
+    }
+
+    /// Notes every number under `node` that is not finite (`1e400` reads as infinity);
+    /// `path` is the node's path, restored on return. True when there was one.
+    fn non_finite(&mut self, node: &Node, path: &mut String) -> bool {
+        let mut found = false;
+        match &node.value {
+            Value::Num(n) if !n.is_finite() => {
+                self.note(
+                    "not_finite",
+                    path.clone(),
+                    "a number too large to be finite (it reads as infinity); \
+                     every number in a payload must be finite"
+                        .into(),
+                );
+                found = true;
+            }
+            Value::Arr(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    *path = at_index(path, i);
+                    found |= self.non_finite(item, path);
+                    path.truncate(len);
+                }
+            }
+            Value::Obj(fields) => {
+                for (key, value) in fields {
+                    let len = path.len();
+                    *path = within(path, key);
+                    found |= self.non_finite(value, path);
+                    path.truncate(len);
+                }
+            }
+            _ => {}
+        }
+        found
+    }
+}
+
+/// The events that count, in reading order (sorted once: a payload may list them in any
+/// order, and inserting each in place would be quadratic); findings for the others.
+fn read_events(set: &RuleSet, items: &[Node], ts: f64, findings: &mut Findings) -> Vec<Event> {
+    let mut events = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let mut path = at_index("events", i);
+        if findings.non_finite(item, &mut path) {
+            continue;
+        }
+        match set.event(item) {
+            Ok(e) if e.ts > ts => findings.note(
+                "future_event",
+                within(&path, "ts"),
+                format!(
+                    "the event is dated {} s after the payload itself",
+                    seconds(e.ts - ts)
+                ),
+            ),
+            Ok(e) => events.push(e),
+            Err(e) => findings.note("invalid_event", within(&path, &e.path), e.message()),
+        }
+    }
+    crate::events::sort(&mut events);
+    events
+}
+
+/// Each way the claimed result differs from the one its events give at the same time.
+fn compare(set: &RuleSet, claimed: &Node, truth: &Outcome, findings: &mut Findings) {
+    let field = |key: &str| claimed.get(key).map(|n| &n.value);
+    let version = field("rulesVersion").and_then(as_str);
+    if version != Some(set.version.as_str()) {
+        findings.note(
+            "rules_version",
+            "result.rulesVersion".into(),
+            format!(
+                "scored with rules {}, verified with {}",
+                quoted(version),
+                quoted(Some(&set.version))
+            ),
+        );
+    }
+    match field("score") {
+        Some(Value::Num(n)) if !n.is_finite() => {} // noted as not_finite
+        Some(Value::Num(n)) if close(*n, truth.score) => {}
+        claim => findings.note(
+            "score_edited",
+            "result.score".into(),
+            format!(
+                "{}, the events give {}",
+                claim_text("score", claim),
+                truth.score
+            ),
+        ),
+    }
+    let band = field("band").and_then(as_str);
+    if band != truth.band.as_deref() {
+        findings.note(
+            "band_edited",
+            "result.band".into(),
+            format!(
+                "claimed band {}, the events give {}",
+                quoted(band),
+                quoted(truth.band.as_deref())
+            ),
+        );
+    }
+    let dq = matches!(field("disqualified"), Some(Value::Bool(true)));
+    if dq != truth.disqualified {
+        findings.note(
+            "disqualified_edited",
+            "result.disqualified".into(),
+            format!(
+                "claimed disqualified {dq}, the events give {}",
+                truth.disqualified
+            ),
+        );
+    }
+    compare_categories(claimed.get("categories"), truth, findings);
+}
+
+/// Category totals: the CRM receives each as its own form field, so each edited one is
+/// named; a claimed category the rules do not have is one too.
+fn compare_categories(claimed: Option<&Node>, truth: &Outcome, findings: &mut Findings) {
+    let Some(Node {
+        value: Value::Obj(fields),
+        ..
+    }) = claimed
+    else {
+        findings.note(
+            "categories_edited",
+            "result.categories".into(),
+            "no category totals claimed".into(),
+        );
+        return;
+    };
+    for (name, v) in &truth.categories {
+        let claim = fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, n)| &n.value);
+        match claim {
+            Some(Value::Num(n)) if !n.is_finite() => {} // noted as not_finite
+            Some(Value::Num(n)) if close(*n, *v) => {}
+            claim => findings.note(
+                "categories_edited",
+                within("result.categories", name),
+                format!(
+                    "{}, the events give {v}",
+                    claim_text(&[name, " total"].concat(), claim)
+                ),
+            ),
+        }
+    }
+    for (name, _) in fields {
+        if !truth.categories.iter().any(|(k, _)| k == name) {
+            findings.note(
+                "categories_edited",
+                within("result.categories", name),
+                format!("claimed category \"{name}\" is not one of the rules'"),
+            );
+        }
+    }
+}
+
+fn as_str<'v>(v: &'v Value) -> Option<&'v str> {
+    match v {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// `"hot"`, or `none`.
+fn quoted(s: Option<&str>) -> String {
+    match s {
+        Some(s) => {
+            let mut out = String::new();
+            json::write_str(&mut out, s);
+            out
+        }
+        None => "none".into(),
+    }
+}
+
+/// What was claimed for `what`, as a person reads it.
+fn claim_text(what: &str, claim: Option<&Value>) -> String {
+    match claim {
+        Some(Value::Num(n)) => format!("claimed {what} {n}"),
+        Some(other) => format!("claimed {what} is {}", other.kind()),
+        None => format!("no {what} claimed"),
+    }
+}
+
 /// Equal up to the last bits: JSON printing on the way may not be the same shortest form.
+/// Both must be finite: infinity would be "close" to anything.
 fn close(a: f64, b: f64) -> bool {
-    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    a.is_finite()
+        && b.is_finite()
+        && (a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0))
 }
 
 #[cfg(test)]
@@ -223,5 +472,13 @@ mod tests {
         assert!(base64url_decode("not base64!").is_none());
         assert_eq!(digest("").len(), 16);
         assert_ne!(digest("[1]"), digest("[2]"));
+    }
+
+    #[test]
+    fn infinity_is_close_to_nothing() {
+        assert!(!close(f64::INFINITY, 40.0));
+        assert!(!close(f64::INFINITY, f64::INFINITY));
+        assert!(!close(f64::NAN, 40.0));
+        assert!(close(40.000000000000001, 40.0));
     }
 }

@@ -205,7 +205,7 @@ fn command_line_backtest_with_a_challenger() {
             r#""id": "pricing-view", "category": "intent", "points": 12"#,
             r#""id": "pricing-view", "category": "intent", "points": 40"#,
         )
-        .replace("acme-demo-2026-11", "challenger");
+        .replace(&format!("\"{}\"", demo_rules().version), "\"challenger\"");
     assert_ne!(edited, text);
     std::fs::write(&challenger, edited).unwrap();
     let out = run(&[
@@ -363,7 +363,7 @@ fn suggest_raises_the_held_out_auc_and_writes_a_new_file() {
     // A new, valid file with a new version; the rules file itself is untouched.
     let written = std::fs::read_to_string(&new).unwrap();
     let set = RuleSet::from_text(&written).unwrap();
-    assert_eq!(set.version, "acme-demo-2026-11-suggested");
+    assert_eq!(set.version, format!("{}-suggested", demo_rules().version));
     assert_eq!(std::fs::read_to_string(&rules).unwrap(), before);
     let mins: Vec<f64> = set.bands.iter().filter_map(|b| b.min).collect();
     assert!(mins.windows(2).all(|w| w[0] > w[1]), "{mins:?}");

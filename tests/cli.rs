@@ -1,140 +1,10 @@
 //! The native command (contract §4), run as a built binary: `check` and `score`, their
 //! output lines, stderr reports and exit codes.
 
-use leadscore::json::{self, Node, Value};
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+mod support;
 
-const NOW: &str = "1766448000000";
-const NOW_F: f64 = 1_766_448_000_000.0;
-const DAY: f64 = 86_400_000.0;
-
-fn fixture(name: &str) -> String {
-    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the leadscore binary runs")
-}
-
-fn run_with_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_leadscore"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the leadscore binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited with a code")
-}
-
-/// A scratch file with `text`, unique to this test process and `name`.
-fn scratch(name: &str, text: &str) -> PathBuf {
-    let p = std::env::temp_dir().join(format!("leadscore-cli-{}-{name}", std::process::id()));
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-/// A JSON value of our own, owning its strings and without source offsets, so values
-/// read from different texts compare equal.
-#[derive(Debug, Clone, PartialEq)]
-enum J {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(String),
-    Arr(Vec<J>),
-    Obj(Vec<(String, J)>),
-}
-
-fn own(n: &Node) -> J {
-    match &n.value {
-        Value::Null => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Num(x) => J::Num(*x),
-        Value::Str(s) => J::Str(s.to_string()),
-        Value::Arr(items) => J::Arr(items.iter().map(own).collect()),
-        Value::Obj(f) => J::Obj(f.iter().map(|(k, v)| (k.to_string(), own(v))).collect()),
-    }
-}
-
-/// Parses with the crate's own reader (`leadscore::json::parse`).
-fn parse(text: &str) -> J {
-    own(&json::parse(text).unwrap_or_else(|e| panic!("not JSON ({e:?}): {text}")))
-}
-
-fn get<'a>(v: &'a J, key: &str) -> &'a J {
-    match v {
-        J::Obj(f) => {
-            &f.iter()
-                .find(|(k, _)| k == key)
-                .unwrap_or_else(|| panic!("no {key} in {v:?}"))
-                .1
-        }
-        _ => panic!("not an object: {v:?}"),
-    }
-}
-
-fn num(v: &J) -> f64 {
-    match v {
-        J::Num(n) => *n,
-        _ => panic!("not a number: {v:?}"),
-    }
-}
-
-fn str_of(v: &J) -> Option<&str> {
-    match v {
-        J::Str(s) => Some(s),
-        J::Null => None,
-        _ => panic!("not a string or null: {v:?}"),
-    }
-}
-
-fn keys(v: &J) -> Vec<&str> {
-    match v {
-        J::Obj(f) => f.iter().map(|(k, _)| k.as_str()).collect(),
-        _ => panic!("not an object: {v:?}"),
-    }
-}
-
-fn explain(v: &J) -> Vec<(String, usize, f64)> {
-    match get(v, "explain") {
-        J::Arr(items) => items
-            .iter()
-            .map(|x| {
-                (
-                    str_of(get(x, "rule")).unwrap().to_string(),
-                    num(get(x, "count")) as usize,
-                    num(get(x, "points")),
-                )
-            })
-            .collect(),
-        v => panic!("explain is not an array: {v:?}"),
-    }
-}
+use std::process::Command;
+use support::*;
 
 // ---------------------------------------------------------------------------------------
 // check
@@ -151,60 +21,69 @@ fn check_accepts_the_contract_rules_with_one_summary_line() {
 }
 
 #[test]
-fn check_reports_every_problem_as_path_colon_message() {
+fn check_prints_file_line_col_path_message_for_every_problem() {
     // broken-rules.json is the contract's rules with three mistakes: rules[0] has
     // "cooldownMinute", rules[3] names page "prcing", and "nurture" repeats min 40.
-    let o = run(&["check", &fixture("broken-rules.json")]);
+    let file = fixture("broken-rules.json");
+    let o = run(&["check", &file]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
-    let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 3, "{out}");
-    let mut paths: Vec<&str> = lines
+    let mut got: Vec<_> = out.lines().map(compiler_line).collect();
+    got.sort_by(|a, b| a.3.cmp(&b.3));
+    let places: Vec<(&str, u32, &str)> = got
         .iter()
-        .map(|l| {
-            let (path, message) = l
-                .split_once(": ")
-                .unwrap_or_else(|| panic!("not PATH: message: {l}"));
-            assert!(!message.trim().is_empty(), "{l}");
-            assert!(!path.contains(' '), "{l}");
-            path
-        })
+        .map(|(f, line, _, path, _)| (f.as_str(), *line, path.as_str()))
         .collect();
-    paths.sort();
     assert_eq!(
-        paths,
+        places,
         [
-            "bands[2].min",
-            "rules[0].cooldownMinute",
-            "rules[3].when.page"
+            (file.as_str(), 38, "bands[2].min"),
+            (file.as_str(), 18, "rules[0].cooldownMinute"),
+            (file.as_str(), 27, "rules[3].when.page"),
         ]
     );
-    assert!(
-        lines.iter().any(|l| l.starts_with("rules[3].when.page: ")),
-        "{out}"
-    );
-    let page = lines
-        .iter()
-        .find(|l| l.starts_with("rules[3].when.page: "))
-        .unwrap();
-    assert!(
-        page.contains("prcing"),
-        "the message names the unknown category: {page}"
-    );
+    assert!(got.iter().all(|g| g.2 > 0), "{out}");
+    assert!(got[2].4.contains("prcing"), "names the category: {out}");
 }
 
 #[test]
-fn check_json_lines_carry_code_path_line_and_column() {
+fn check_prints_root_level_problems_with_file_and_position() {
+    // No "version" (a problem of the whole document) and an unknown top-level key.
+    let p = scratch(
+        "root.json",
+        "{\n  \"rules\": [],\n  \"bands\": [{\"name\": \"a\"}],\n  \"categories\": {\"x\": {}},\n  \"extra\": 1\n}\n",
+    );
+    let file = p.to_str().unwrap();
+    let o = run(&["check", file]);
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    let got: Vec<_> = out.lines().map(compiler_line).collect();
+    assert_eq!(got.len(), 2, "{out}");
+    assert!(got.iter().all(|g| g.0 == file && g.1 > 0), "{out}");
+    assert!(got.iter().any(|g| g.3 == "extra" && g.1 == 5), "{out}");
+    std::fs::remove_file(p).ok();
+}
+
+#[test]
+fn check_json_is_one_object_with_code_path_line_and_column() {
     let o = run(&["check", &fixture("broken-rules.json"), "--json"]);
     assert_eq!(code(&o), 1);
-    let mut got: Vec<(String, String, f64)> = stdout(&o)
-        .lines()
-        .map(|l| {
-            let v = parse(l);
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let v = parse(&out);
+    assert_eq!(get(&v, "ok"), &J::Bool(false));
+    let J::Arr(problems) = get(&v, "problems") else {
+        panic!("{out}")
+    };
+    let mut got: Vec<(String, String, f64)> = problems
+        .iter()
+        .map(|p| {
+            assert!(num(get(p, "column")) > 0.0);
+            assert!(!str_of(get(p, "message")).unwrap().is_empty());
             (
-                str_of(get(&v, "code")).unwrap().to_string(),
-                str_of(get(&v, "path")).unwrap().to_string(),
-                num(get(&v, "line")),
+                str_of(get(p, "code")).unwrap().to_string(),
+                str_of(get(p, "path")).unwrap().to_string(),
+                num(get(p, "line")),
             )
         })
         .collect();
@@ -233,20 +112,41 @@ fn check_json_lines_carry_code_path_line_and_column() {
 }
 
 #[test]
-fn check_reports_a_syntax_error_with_its_position() {
+fn check_json_of_a_valid_file_has_the_same_shape() {
+    let o = run(&["check", &fixture("contract-rules.json"), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = parse(&stdout(&o));
+    assert_eq!(get(&v, "ok"), &J::Bool(true));
+    assert_eq!(get(&v, "problems"), &J::Arr(vec![]));
+}
+
+#[test]
+fn check_reports_a_syntax_error_with_file_and_position() {
     let p = scratch(
         "syntax.json",
         "{\n  \"version\": \"x\",\n  \"rules\": [1 2]\n}\n",
     );
-    let o = run(&["check", p.to_str().unwrap()]);
+    let file = p.to_str().unwrap();
+    let o = run(&["check", file]);
     assert_eq!(code(&o), 1);
     let out = stdout(&o);
     assert_eq!(out.lines().count(), 1, "{out}");
-    assert!(out.contains("line 3, column 15"), "{out}");
-    let o = run(&["check", p.to_str().unwrap(), "--json"]);
+    let (f, line, col, path, _) = compiler_line(out.trim_end());
+    assert_eq!(
+        (f.as_str(), line, col, path.as_str()),
+        (file, 3, 15, "(document)")
+    );
+    let o = run(&["check", file, "--json"]);
     let v = parse(stdout(&o).trim());
-    assert_eq!(str_of(get(&v, "code")), Some("syntax"));
-    assert_eq!((num(get(&v, "line")), num(get(&v, "column"))), (3.0, 15.0));
+    let J::Arr(problems) = get(&v, "problems") else {
+        panic!()
+    };
+    assert_eq!(str_of(get(&problems[0], "code")), Some("syntax"));
+    let at = (
+        num(get(&problems[0], "line")),
+        num(get(&problems[0], "column")),
+    );
+    assert_eq!(at, (3.0, 15.0));
     std::fs::remove_file(p).ok();
 }
 
@@ -356,26 +256,37 @@ fn score_many_visitors_sorted_and_bad_lines_skipped() {
         ]
     );
 
-    // Each skipped line is reported on stderr with its line number; no other line is.
+    // Each skipped line is reported on stderr as FILE:LINE:COL: PATH: message, LINE the
+    // line in the file and COL where the field at fault starts; no other line is.
     let err = stderr(&o);
-    let reported: Vec<usize> = err
+    let file = fixture("visitors.jsonl");
+    let reported: Vec<(u32, u32, String)> = err
         .lines()
-        .filter_map(|l| {
-            let rest = l.split_once("visitors.jsonl:")?.1;
-            rest.split(':').next()?.parse().ok()
+        .filter(|l| l.starts_with(&file))
+        .map(|l| {
+            let (_, line, col, path, _) = compiler_line(l);
+            (line, col, path)
         })
         .collect();
-    assert_eq!(reported, [4, 5, 6, 10], "{err}");
-    let line_of = |n: usize| {
-        err.lines()
-            .find(|l| l.contains(&format!("visitors.jsonl:{n}:")))
+    let text = std::fs::read_to_string(&file).unwrap();
+    let col_of = |line: u32, needle: &str| {
+        text.lines()
+            .nth(line as usize - 1)
             .unwrap()
-            .to_string()
+            .find(needle)
+            .unwrap() as u32
+            + 1
     };
-    assert!(line_of(4).contains("syntax"), "{err}");
-    assert!(line_of(5).contains("unknown_event"), "{err}");
-    assert!(line_of(6).contains("visitor"), "{err}");
-    assert!(line_of(10).contains("unknown_prop"), "{err}");
+    assert_eq!(
+        reported,
+        [
+            (4, 1, "(document)".to_string()),
+            (5, col_of(5, "\"chat_opened\""), "type".to_string()),
+            (6, 1, "visitor".to_string()),
+            (10, col_of(10, "\"3\""), "props.seat".to_string()),
+        ],
+        "{err}"
+    );
 }
 
 #[test]
@@ -467,7 +378,7 @@ fn pretty_output_parses_to_the_same_values() {
 }
 
 #[test]
-fn score_with_invalid_rules_exits_1_and_reports_them() {
+fn score_with_invalid_rules_exits_2_and_reports_them() {
     let o = run(&[
         "score",
         "--rules",
@@ -477,10 +388,13 @@ fn score_with_invalid_rules_exits_1_and_reports_them() {
         "--now",
         NOW,
     ]);
-    assert_eq!(code(&o), 1);
+    assert_eq!(code(&o), 2, "as for verify: the command cannot do its job");
     assert_eq!(stdout(&o), "");
     assert!(
-        stderr(&o).contains("rules[3].when.page: "),
+        stderr(&o).contains(&format!(
+            "{}:27:47: rules[3].when.page: ",
+            fixture("broken-rules.json")
+        )),
         "{}",
         stderr(&o)
     );
@@ -556,9 +470,98 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    for flag in ["--help", "-V"] {
+    for flag in ["--help", "-h", "help", "-V", "--version"] {
         let o = run(&[flag]);
         assert_eq!(code(&o), 0, "{flag}");
         assert!(!stdout(&o).trim().is_empty(), "{flag}");
+    }
+}
+
+/// The options each command takes (what its parser accepts).
+const OPTIONS: [(&str, &[&str]); 7] = [
+    ("check", &["--json"]),
+    (
+        "score",
+        &[
+            "--rules",
+            "--events",
+            "--now",
+            "--pretty",
+            "--strict",
+            "--accounts",
+        ],
+    ),
+    (
+        "backtest",
+        &[
+            "--rules",
+            "--events",
+            "--outcomes",
+            "--challenger",
+            "--as-of",
+            "--conversions",
+            "--json",
+        ],
+    ),
+    (
+        "suggest",
+        &[
+            "--rules",
+            "--events",
+            "--outcomes",
+            "--out",
+            "--leads-per-month",
+            "--precision",
+            "--holdout",
+            "--conversions",
+            "--json",
+        ],
+    ),
+    ("synth", &["--events", "--outcomes", "--visitors", "--seed"]),
+    (
+        "verify",
+        &[
+            "--rules",
+            "--payload",
+            "--now",
+            "--pretty",
+            "--max-bytes",
+            "--max-events",
+            "--max-skew-ms",
+        ],
+    ),
+    ("schema", &[]),
+];
+
+#[test]
+fn every_command_has_help_listing_every_option() {
+    for (command, options) in OPTIONS {
+        let forms = [
+            vec![command, "--help"],
+            vec![command, "-h"],
+            vec!["help", command],
+            // Help wins over whatever else is on the line.
+            vec![command, "--rules", "x.json", "--help"],
+        ];
+        for args in forms {
+            let o = run(&args);
+            assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+            let help = stdout(&o);
+            assert!(
+                help.starts_with(&format!("usage: leadscore {command}")),
+                "{args:?}: {help}"
+            );
+            for option in options.iter().chain(&["--help", "-h"]) {
+                assert!(help.contains(option), "{command} --help lists {option}");
+            }
+            assert!(help.contains("exit codes"), "{command} --help: {help}");
+        }
+        // And every option the help names is one the command takes.
+        let help = stdout(&run(&[command, "--help"]));
+        for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+            if word.starts_with("--") && word.len() > 2 && word != "--help" {
+                assert!(options.contains(&word), "{command} --help names {word}");
+            }
+        }
     }
 }

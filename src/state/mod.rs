@@ -10,7 +10,7 @@
 
 use crate::prelude::*;
 
-use crate::error::{at_index, Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
 use crate::events::Event;
 use crate::explain::Outcome;
 use crate::json::{self, Value};
@@ -129,7 +129,7 @@ impl Visitor {
                     Some(json::slice(text, item.at as usize, item.end as usize).into()),
                 ),
                 Err(mut e) => {
-                    e.path = [&at_index("events", i), ".", &e.path].concat();
+                    e.path = within(&at_index("events", i), &e.path);
                     dropped.push(e.at(text, item.at));
                 }
             }

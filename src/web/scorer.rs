@@ -2,7 +2,7 @@
 //! journeys. Built only with `--features playground`, so the site tag does not carry it.
 
 use super::{js_error, js_problem, set};
-use crate::error::{Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
 use crate::json::{self, Value};
 use crate::rules::RuleSet;
 use crate::state::Visitor;
@@ -96,11 +96,7 @@ impl Scorer {
             match self.set.event(item) {
                 Ok(e) => visitor.push(e, None),
                 Err(mut e) => {
-                    e.path = if e.path.is_empty() {
-                        format!("[{i}]")
-                    } else {
-                        format!("[{i}].{}", e.path)
-                    };
+                    e.path = within(&at_index("", i), &e.path);
                     let p = js_problem(&e.at(events, item.at));
                     set(&p, "index", (i as u32).into());
                     rejected.push(&p);

@@ -134,6 +134,47 @@ fn rescore_us(set: &RuleSet, n: usize, compacted: bool) -> (f64, usize) {
     (median(samples), v.len())
 }
 
+/// A browser-shaped payload of `n` events listed newest first (the order a hostile post
+/// would choose: inserting each in place made verification quadratic).
+fn payload(set: &RuleSet, n: usize) -> String {
+    let mut rng = Rng(11);
+    let mut lines = journey(&mut rng, None, n);
+    lines.reverse();
+    let events_text = format!("[{}]", lines.join(","));
+    let events: Vec<_> = lines
+        .iter()
+        .map(|l| set.event_from_text(l).unwrap())
+        .collect();
+    let ts = events.iter().map(|e| e.ts).fold(T0, f64::max);
+    let result = leadscore::score(set, &events, ts).to_json(None);
+    let digest = leadscore::payload::digest(&events_text);
+    format!("{{\"v\":1,\"ts\":{ts},\"digest\":\"{digest}\",\"result\":{result},\"events\":{events_text}}}")
+}
+
+/// Median milliseconds for `leadscore verify`'s work on a payload of `n` events.
+fn verify_ms(set: &RuleSet, n: usize) -> f64 {
+    use leadscore::payload::{verify, Check, Limits, DEFAULT_LIMITS};
+    let text = payload(set, n);
+    let check = Check {
+        clock: f64::MAX,
+        now: None,
+        limits: Limits {
+            max_bytes: usize::MAX,
+            max_events: usize::MAX,
+            ..DEFAULT_LIMITS
+        },
+    };
+    let samples = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let v = verify(set, &text, &check).unwrap();
+            assert!(v.consistent(), "{:?}", v.findings.first());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    median(samples)
+}
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/bench");
@@ -185,6 +226,10 @@ fn main() {
     let (us10k, kept10k) = rescore_us(&set, 10_000, true);
     let (raw1k, _) = rescore_us(&set, 1000, false);
     let compact1k = compact_us(&set, 1000);
+    // Verify: one form post's payload of 10,000 and 100,000 events, 30 rules.
+    let set30 = RuleSet::from_text(&rules(30)).unwrap();
+    let verify10k = verify_ms(&set30, 10_000);
+    let verify100k = verify_ms(&set30, 100_000);
 
     println!("\nleadscore core benchmark (1 thread)");
     println!("{:<58} {:>14} {:>10}", "measure", "value", "target");
@@ -234,10 +279,25 @@ fn main() {
         us10k / us100,
         ""
     );
+    println!(
+        "{:<58} {:>14.1} {:>10}",
+        "verify a payload of 10,000 events (newest first): ms", verify10k, ""
+    );
+    println!(
+        "{:<58} {:>14.1} {:>10}",
+        "verify a payload of 100,000 events (newest first): ms", verify100k, ""
+    );
+    println!(
+        "{:<58} {:>14.2} {:>10}",
+        "ratio verify 100,000 / 10,000 events",
+        verify100k / verify10k,
+        "~10"
+    );
 
     let json = format!(
         "{{\"batch\":{{\"visitors\":{visitors},\"eventsPerVisitor\":{per},\"rules\":30,\"seconds\":{batch_s},\"eventsPerSecond\":{eps}}},\
-\"rescore\":{{\"rules\":50,\"us100\":{us100},\"us1000\":{us1k},\"us10000\":{us10k},\"kept100\":{kept100},\"kept1000\":{kept1k},\"kept10000\":{kept10k},\"us1000Uncompacted\":{raw1k},\"compact1000\":{compact1k}}}}}"
+\"rescore\":{{\"rules\":50,\"us100\":{us100},\"us1000\":{us1k},\"us10000\":{us10k},\"kept100\":{kept100},\"kept1000\":{kept1k},\"kept10000\":{kept10k},\"us1000Uncompacted\":{raw1k},\"compact1000\":{compact1k}}},\
+\"verify\":{{\"rules\":30,\"ms10000\":{verify10k},\"ms100000\":{verify100k}}}}}"
     );
     std::fs::write(dir.join("core.json"), json + "\n").unwrap();
     println!("\nwrote target/bench/core.json");

@@ -1,6 +1,9 @@
 //! `leadscore backtest` and `leadscore synth`: files in, the library's backtest out.
 
-use super::{broken_pipe, load_rules, parse_line, read, Flags};
+use crate::args::Flags;
+use crate::output::{broken_pipe, name, problem_line};
+use crate::read;
+use crate::score::parse_line;
 use leadscore::backtest::{self, AsOf, Comparison, Options, Report};
 use leadscore::outcomes::{self, OutcomeRow};
 use leadscore::synth;
@@ -31,8 +34,9 @@ and how often each rule fired among converters and among the rest.
   --conversions L    comma-separated outcome values that count as a conversion
                      (default: meeting,sql,opportunity,won,closed_won,customer)
   --json             one JSON object instead of tables
+  -h, --help         this help
 
-exit codes: 0 done, 1 invalid rules, 2 usage or unreadable input";
+exit codes: 0 done, 2 usage error, unreadable input or invalid rules";
 
 pub const SYNTH_HELP: &str = "\
 usage: leadscore synth --events OUT.jsonl --outcomes OUT.csv [--visitors N] [--seed S]
@@ -42,12 +46,12 @@ intent per visitor drives the pages read, dwell, forms, traits and conversion. L
 synthetic (visitor ids, the outcomes' latent_intent column). Deterministic per seed.
 
   --visitors N   how many visitors (default 1000)
-  --seed S       the seed (default 1)";
+  --seed S       the seed (default 1)
+  -h, --help     this help
+
+exit codes: 0 written, 2 usage error or a file that cannot be written";
 
 pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
-    if wants_help(args) {
-        return print(BACKTEST_HELP);
-    }
     let f = Flags::parse(
         args,
         &[
@@ -81,12 +85,12 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
         ))?),
     };
     let Some(live) = load_rules_or_report(rules_path)? else {
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(2));
     };
     let challenger = match f.get("challenger") {
         Some(p) => match load_rules_or_report(p)? {
             Some(set) => Some(set),
-            None => return Ok(ExitCode::from(1)),
+            None => return Ok(ExitCode::from(2)),
         },
         None => None,
     };
@@ -132,10 +136,6 @@ fn with_accounts_json(contacts: String, accounts: Option<&Report>) -> String {
     }
 }
 
-fn wants_help(args: &[String]) -> bool {
-    args.iter().any(|a| a == "--help" || a == "-h")
-}
-
 fn print(text: &str) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|_| out.flush()) {
@@ -144,36 +144,16 @@ fn print(text: &str) -> Result<ExitCode, String> {
     }
 }
 
-/// The rules, or `None` after printing each problem as `FILE:LINE:COL: PATH: message`.
+/// The rules, or `None` after printing each problem (invalid rules: exit 2, as for `score`).
 fn load_rules_or_report(path: &str) -> Result<Option<RuleSet>, String> {
-    match load_rules(path)? {
-        Ok(set) => Ok(Some(set)),
-        Err(errors) => {
-            for e in &errors {
-                eprintln!(
-                    "{path}:{}:{}: {}: {}",
-                    e.line,
-                    e.column,
-                    path_or(&e.path),
-                    e.message()
-                );
-            }
-            Ok(None)
-        }
-    }
+    Ok(crate::rules_or_exit(path)?.ok())
 }
 
 fn read_outcomes(path: &str) -> Result<Vec<OutcomeRow>, String> {
     let text = read(path)?;
     let (rows, errors) = outcomes::read_csv(&text);
     for e in errors.iter().take(20) {
-        eprintln!(
-            "{path}:{}:{}: {}: {}",
-            e.line,
-            e.column,
-            path_or(&e.path),
-            e.message()
-        );
+        eprintln!("{}", problem_line(name(path), e));
     }
     if errors.len() > 20 {
         eprintln!("{path}: … {} more problems", errors.len() - 20);
@@ -182,14 +162,6 @@ fn read_outcomes(path: &str) -> Result<Vec<OutcomeRow>, String> {
         return Err(format!("{path}: no usable outcome rows"));
     }
     Ok(rows)
-}
-
-fn path_or(p: &str) -> &str {
-    if p.is_empty() {
-        "(row)"
-    } else {
-        p
-    }
 }
 
 /// Each visitor's events in reading order, sorted by visitor; streamed line by line, so
@@ -221,7 +193,10 @@ fn read_journeys(set: &RuleSet, path: &str) -> Result<Vec<(String, Vec<Event>)>,
             Err(e) => {
                 skipped += 1;
                 if skipped <= 20 {
-                    eprintln!("{path}:{n}: {}: {}", e.code(), e.message());
+                    let mut e = e;
+                    e.line = n as u32;
+                    e.column = e.column.max(1);
+                    eprintln!("{}", problem_line(name(path), &e));
                 }
             }
         }
@@ -238,9 +213,6 @@ fn read_journeys(set: &RuleSet, path: &str) -> Result<Vec<(String, Vec<Event>)>,
 }
 
 pub fn synth(args: &[String]) -> Result<ExitCode, String> {
-    if wants_help(args) {
-        return print(SYNTH_HELP);
-    }
     let f = Flags::parse(args, &["events", "outcomes", "visitors", "seed"], &[])?;
     let mut o = synth::Options::default();
     if let Some(v) = f.get("visitors") {
@@ -298,21 +270,19 @@ of just before their outcome) on the visitors who arrived first, turns the weigh
 whole points on the scale of today's scores, and compares the ROC AUC of current and
 suggested points on the visitors who arrived last (held out). Never edits RULES.json.
 
-  -o F                  write the suggested rules (points, band minimums, a new version)
+  -o F, --out F         write the suggested rules (points, band minimums, a new version)
   --leads-per-month N   put the top band's threshold where it sends about N leads a month
   --precision P         or at the lowest threshold whose leads convert at rate P (0..1)
                         (default: every band keeps the share of visitors it holds today)
   --holdout SHARE       share of visitors held out, the latest to arrive (default 0.3)
   --conversions L       outcome values that count as a conversion (as for backtest)
   --json                the suggestion as one JSON object
+  -h, --help            this help
 
-exit codes: 0 done, 1 invalid rules or nothing to fit, 2 usage or unreadable input";
+exit codes: 0 done, 1 nothing to fit (no signal, or no converters among the earlier visitors),\n2 usage error, unreadable input or invalid rules";
 
 pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
     use leadscore::backtest::{SuggestOptions, Target};
-    if wants_help(args) {
-        return print(SUGGEST_HELP);
-    }
     let args: Vec<String> = args
         .iter()
         .map(|a| {
@@ -391,7 +361,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
     }
     let text = read(rules_path)?;
     let Some(set) = load_rules_or_report(rules_path)? else {
-        return Ok(ExitCode::from(1));
+        return Ok(ExitCode::from(2));
     };
     let rows = read_outcomes(outcomes_path)?;
     let journeys = read_journeys(&set, events_path)?;
@@ -399,7 +369,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
         Ok(s) => s,
         Err(why) => {
             eprintln!("leadscore: suggest: {why}");
-            return Ok(ExitCode::from(1));
+            return Ok(ExitCode::from(2));
         }
     };
     if let Some(out) = f.get("out") {

@@ -1,0 +1,324 @@
+//! `leadscore score`: events in, results out. Reads the three shapes support is handed:
+//! JSON lines of many visitors, one visitor's `leadscore.events()` array, and a
+//! `leadscore.payload()` (JSON, or base64url as posted in the `leadscore_payload` field).
+
+use crate::args::{clock, Flags};
+use crate::output::{broken_pipe, name, pretty, problem_line};
+use leadscore::error::{at_index, within};
+use leadscore::json::{self, Node, Value};
+use leadscore::{Error, ErrorKind, Event, RuleSet};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub const HELP: &str = "\
+usage: leadscore score --rules RULES.json --events INPUT [--now MS] [--pretty] [--strict]
+
+Scores events with the rules, exactly as the browser does. INPUT is a file, or - for
+standard input, holding one of:
+  - JSON lines, one event per line, each with a \"visitor\" field: prints one result per
+    visitor as a JSON line, sorted by visitor, with \"visitor\" added;
+  - a JSON array of events, what leadscore.events() returns in the browser: prints that
+    visitor's result (no \"visitor\" field);
+  - a payload, what leadscore.payload() returns, or its base64url text as posted in the
+    leadscore_payload form field: prints the result of its events as of the payload's
+    own time (the score the browser showed at the submit) unless --now is given.
+The result is the contract's (score, categories, band, action, disqualified,
+rulesVersion, explain). A payload's claimed result and digest are not checked here: that
+is leadscore verify.
+
+  --rules FILE    the rules file
+  --events INPUT  the events (see above)
+  --now MS        score as of this time, in milliseconds since the epoch (default: the
+                  current time; for a payload, its own time)
+  --accounts   print one line per account instead (the rules' \"accounts\" section):
+               account, score, band, action, disqualified, target, contacts, engaged,
+               roles and the top contacts; JSON lines input only
+  --pretty        indent each result over several lines
+  --strict        exit 1 when any event was skipped
+  -h, --help      this help
+
+An event the rules do not accept is reported on stderr and skipped; the rest still score:
+  FILE:LINE:COL: PATH: message
+(PATH is the event's field, e.g. events[3].type in a payload; in a base64url payload, with
+no position in the file, FILE: PATH: message).
+
+exit codes: 0 scored, 1 events were skipped and --strict was given, 2 usage error,
+unreadable file or input, or invalid rules";
+
+pub fn run(args: &[String]) -> Result<ExitCode, String> {
+    let f = Flags::parse(
+        args,
+        &["rules", "events", "now"],
+        &["pretty", "strict", "accounts"],
+    )?;
+    if let Some(a) = f.positional.first() {
+        return Err(format!("unexpected argument {a:?}"));
+    }
+    let rules_path = f.need("rules")?;
+    let events_path = f.need("events")?;
+    let now = f.now()?;
+    let set = match crate::rules_or_exit(rules_path)? {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let text = crate::read(events_path)?;
+    let file = name(events_path);
+    let mut skipped = 0;
+    let mut report = |e: &Error| {
+        skipped += 1;
+        eprintln!("{}", problem_line(file, e));
+    };
+    if f.has("accounts") {
+        return accounts(&f, &set, rules_path, &text, &mut report, now);
+    }
+    let results: Vec<ToScore> = match shape(&text) {
+        Shape::Lines => read_lines(&set, &text, &mut report)
+            .into_iter()
+            .map(|(v, events)| (Some(v), events, None))
+            .collect(),
+        Shape::Broken(e) => return Err(problem_line(file, &e)),
+        Shape::Array(node) => {
+            let events = read_array(&set, &node, "", &text, &mut report)
+                .map_err(|e| problem_line(file, &e))?;
+            vec![(None, events, None)]
+        }
+        Shape::Payload(json, base64) => {
+            let node = json::read(&json).map_err(|e| unreadable(file, &e, base64))?;
+            let ts = node
+                .get("ts")
+                .and_then(Node::as_f64)
+                .filter(|t| t.is_finite());
+            let at = if base64 { "" } else { &text };
+            let events = read_array(&set, &node, "events", at, &mut report)
+                .map_err(|e| unreadable(file, &e, base64))?;
+            vec![(None, events, ts)]
+        }
+    };
+    let clock = clock()?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (visitor, mut events, payload_ts) in results {
+        leadscore::events::sort(&mut events);
+        let at = now.or(payload_ts).unwrap_or(clock);
+        let line = leadscore::score(&set, &events, at).to_json(visitor.as_deref());
+        let text = if f.has("pretty") { pretty(&line) } else { line };
+        if let Err(e) = writeln!(out, "{text}") {
+            return broken_pipe(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return broken_pipe(e);
+    }
+    if skipped > 0 {
+        eprintln!("leadscore: skipped {skipped} events the rules do not accept");
+    }
+    Ok(ExitCode::from(u8::from(skipped > 0 && f.has("strict"))))
+}
+
+/// One result to print: the visitor's id (none for one visitor's array or payload),
+/// the events, and the time to score at when --now is not given (a payload's own).
+type ToScore<'t> = (Option<Cow<'t, str>>, Vec<Event>, Option<f64>);
+
+/// What an events input holds.
+enum Shape<'t> {
+    Lines,
+    Array(Node<'t>),
+    /// An array that is not JSON.
+    Broken(Error),
+    /// The payload's JSON text, and whether it came as base64url.
+    Payload(Cow<'t, str>, bool),
+}
+
+/// JSON lines unless the whole text is one array (events), one object with `events`
+/// (a payload) or base64url of a payload.
+fn shape(text: &str) -> Shape<'_> {
+    let start = text.trim_start();
+    if start.starts_with('[') {
+        return match json::read(text) {
+            Ok(node) => Shape::Array(node),
+            Err(e) => Shape::Broken(e),
+        };
+    }
+    if start.starts_with('{') {
+        // One object over the whole text with an event list; an events line has none.
+        return match json::parse(text) {
+            Ok(node) if node.get("events").is_some() => Shape::Payload(Cow::Borrowed(text), false),
+            _ => Shape::Lines,
+        };
+    }
+    match leadscore::payload::json_text(start) {
+        Ok(Cow::Owned(json)) if json.trim_start().starts_with('{') => {
+            Shape::Payload(Cow::Owned(json), true)
+        }
+        _ => Shape::Lines,
+    }
+}
+
+/// An input that cannot be read at all: the command fails (exit 2).
+fn unreadable(file: &str, e: &Error, base64: bool) -> String {
+    let mut e = e.clone();
+    if base64 {
+        (e.line, e.column) = (0, 0); // a place in the decoded text is none in the file
+    }
+    problem_line(file, &e)
+}
+
+/// The events of an array (`key` of `node`, or `node` itself when `key` is empty), each
+/// problem reported with its path and, when `text` is what was parsed, its position.
+fn read_array(
+    set: &RuleSet,
+    node: &Node,
+    key: &str,
+    text: &str,
+    report: &mut impl FnMut(&Error),
+) -> Result<Vec<Event>, Error> {
+    let list = if key.is_empty() {
+        Some(node)
+    } else {
+        node.get(key)
+    };
+    let Some(Node {
+        value: Value::Arr(items),
+        ..
+    }) = list
+    else {
+        let kind = ErrorKind::InvalidValue("must be an array of events");
+        return Err(Error::new(kind, key));
+    };
+    let mut events = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let read = if text.is_empty() {
+            set.event(item)
+        } else {
+            set.event_in(item, text)
+        };
+        match read {
+            Ok(e) => events.push(e),
+            Err(mut e) => {
+                e.path = within(&at_index(key, i), &e.path);
+                report(&e);
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// FNV-1a: visitor ids are short and this is a batch tool, not a hash-flooding target;
+/// SipHash cost a visible share of the run.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// One visitor's id and events.
+type Journey<'t> = (Cow<'t, str>, Vec<Event>);
+
+/// JSON lines: events grouped by visitor, sorted by visitor; each bad line reported with
+/// its line number and the column of the field at fault.
+fn read_lines<'t>(
+    set: &RuleSet,
+    text: &'t str,
+    report: &mut impl FnMut(&Error),
+) -> Vec<Journey<'t>> {
+    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>, BuildHasherDefault<Fnv>> =
+        HashMap::default();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(set, line) {
+            Ok((visitor, event)) => visitors.entry(visitor).or_default().push(event),
+            Err(mut e) => {
+                // The line's text is one line: its position is line 1, column C.
+                e.line = n as u32 + 1;
+                e.column = e.column.max(1);
+                report(&e);
+            }
+        }
+    }
+    let mut out: Vec<_> = visitors.into_iter().collect();
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+pub(crate) fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
+    let node = json::read(line)?;
+    let visitor = match node.get("visitor") {
+        Some(Node {
+            value: Value::Str(s),
+            ..
+        }) if !s.is_empty() => s.clone(),
+        Some(Node {
+            value: Value::Num(n),
+            ..
+        }) if n.fract() == 0.0 => Cow::Owned(format!("{n}")),
+        Some(v) => {
+            let kind = ErrorKind::WrongType {
+                expected: "a non-empty string",
+                found: v.value.kind(),
+            };
+            return Err(Error::new(kind, "visitor").at(line, v.at));
+        }
+        None => {
+            return Err(Error::new(ErrorKind::MissingField("visitor"), "visitor").at(line, node.at))
+        }
+    };
+    let event = set.event_in(&node, line)?;
+    Ok((visitor, event))
+}
+
+/// `--accounts`: one line per account of a JSON-lines batch (the rules' `accounts` section).
+fn accounts(
+    f: &Flags,
+    set: &RuleSet,
+    rules_path: &str,
+    text: &str,
+    report: &mut impl FnMut(&Error),
+    now: Option<f64>,
+) -> Result<ExitCode, String> {
+    let Some(cfg) = &set.accounts else {
+        return Err(format!(
+            "--accounts: {rules_path} has no \"accounts\" section"
+        ));
+    };
+    if !matches!(shape(text), Shape::Lines) {
+        return Err("--accounts scores a batch: JSON lines with a \"visitor\" on each".into());
+    }
+    let mut visitors = read_lines(set, text, report);
+    for (_, events) in visitors.iter_mut() {
+        leadscore::events::sort(events);
+    }
+    let at = match now {
+        Some(t) => t,
+        None => clock()?,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for account in leadscore::accounts::score_accounts(set, cfg, &visitors, at) {
+        let line = account.to_json();
+        let text = if f.has("pretty") { pretty(&line) } else { line };
+        if let Err(e) = writeln!(out, "{text}") {
+            return broken_pipe(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return broken_pipe(e);
+    }
+    Ok(ExitCode::SUCCESS)
+}
