@@ -3,7 +3,7 @@
 
 use crate::prelude::*;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::json::{Node, Owned, Value};
 use crate::pages::{lower, Flavor, Glob};
 use crate::rules::Reader;
@@ -137,7 +137,10 @@ pub fn compile(
             "form" => Field::Form,
             "page" => Field::Page,
             _ => match name.strip_prefix("props.") {
-                Some(p) if props.iter().any(|q| q == p) => Field::Prop(p.to_string()),
+                // The plan's props are sorted (see `rules::compile`).
+                Some(p) if props.binary_search_by(|q| q.as_str().cmp(p)).is_ok() => {
+                    Field::Prop(p.to_string())
+                }
                 Some(p) => {
                     r.fail(
                         ErrorKind::UnknownProp {
@@ -163,10 +166,7 @@ pub fn compile(
     let op_name = r.req_str(obj, "op", path)?;
     let value_path = [path, ".value"].concat();
     let Some(value) = obj.get("value") else {
-        r.push(
-            Error::new(ErrorKind::MissingField("value"), path),
-            Some(node),
-        );
+        r.missing("value", path, node);
         return None;
     };
     let v = &value.value;

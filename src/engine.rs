@@ -38,6 +38,17 @@ pub fn final_trait<'e>(events: &'e [Event], now: f64, key: &str) -> Option<&'e O
         .map(|(_, v)| v)
 }
 
+/// Indices of the last item of each key, in key order.
+pub(crate) fn last_per_key(items: &[(&str, &Owned)]) -> Vec<usize> {
+    let order = crate::sort::index_by(items.len(), &|i| items[i].0);
+    (0..order.len())
+        .filter(|&j| {
+            j + 1 == order.len() || items[order[j] as usize].0 != items[order[j + 1] as usize].0
+        })
+        .map(|j| order[j] as usize)
+        .collect()
+}
+
 /// Scores events already in reading order (as a [`crate::Visitor`] keeps them).
 pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
     let index = Index::new(set, events, now);

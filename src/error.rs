@@ -24,8 +24,12 @@ pub enum ErrorKind {
         field: String,
         allowed: &'static [&'static str],
     },
-    /// A value has the right type but is out of range; the text says what is allowed.
+    /// A value has the right type but breaks its field's rule (`> 0`, a whole number,
+    /// `min` ≤ `max`); the text says what is allowed.
     InvalidValue(&'static str),
+    /// A number beyond its documented limits (or beyond the finite doubles, like `1e400`),
+    /// where sums, decay or caps could otherwise reach infinity; the text gives the limits.
+    OutOfRange(&'static str),
     DuplicateRuleId(String),
     UnknownCategory(String),
     UnknownPageCategory(String),
@@ -58,7 +62,9 @@ pub enum ErrorKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub kind: ErrorKind,
-    /// JSON path such as `rules[3].when.page`; empty for the whole document.
+    /// JSON path such as `rules[3].when.page`. A missing field's path is where it belongs
+    /// (`version`, `rules[2].points`); empty only for the whole document (not an object,
+    /// or not JSON before any value).
     pub path: String,
     /// 1-based; 0 when the input did not come from text.
     pub line: u32,
@@ -85,6 +91,7 @@ impl Error {
             MissingField(_) => "missing_field",
             UnknownField { .. } => "unknown_field",
             InvalidValue(_) => "invalid_value",
+            OutOfRange(_) => "out_of_range",
             DuplicateRuleId(_) => "duplicate_rule_id",
             UnknownCategory(_) => "unknown_category",
             UnknownPageCategory(_) => "unknown_page_category",
@@ -138,6 +145,7 @@ impl ErrorKind {
                 None => &["unknown field \"", field, "\""],
             },
             InvalidValue(m) => &[m],
+            OutOfRange(m) => &["out of range: ", m],
             DuplicateRuleId(id) => &["duplicate rule id \"", id, "\""],
             UnknownCategory(c) => &[
                 "unknown category \"",
@@ -192,18 +200,19 @@ impl fmt::Display for ErrorKind {
 }
 
 impl fmt::Display for Error {
-    /// `PATH: message`, the CLI's line format.
+    /// `PATH: message`, the CLI's line format. A syntax error's path is only the value
+    /// being read when the text stopped being JSON, so its position follows the message.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {
-            if self.line > 0 {
-                write!(f, "line {}, column {}: ", self.line, self.column)?;
-            } else {
-                f.write_str("(document): ")?;
-            }
+            f.write_str("(document): ")?;
         } else {
             write!(f, "{}: ", self.path)?;
         }
-        fmt::Display::fmt(&self.kind, f)
+        fmt::Display::fmt(&self.kind, f)?;
+        if self.line > 0 && matches!(self.kind, ErrorKind::Syntax(_)) {
+            write!(f, " at line {}, column {}", self.line, self.column)?;
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use alloc::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
+use crate::rules::limits::MAX_TS;
 use crate::rules::{join, RuleSet, IDENTIFY};
 
 pub(crate) const EVENT_FIELDS: &[&str] = &[
@@ -58,11 +59,18 @@ impl RuleSet {
     /// Reads one event from JSON text; the error names the field at fault.
     pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
         let node = json::read(text)?;
-        self.event(&node)
-            .map_err(|e| match node_at(&node, &e.path) {
-                Some(at) => e.at(text, at),
-                None => e,
-            })
+        self.event(&node).map_err(|e| {
+            let at = match e.kind {
+                // Reported on the object that lacks it.
+                ErrorKind::MissingField(_) => Some(node.at),
+                // A problem about a key is shown at the key.
+                ErrorKind::UnknownField { .. } | ErrorKind::UnknownProp { .. } => {
+                    node_at(&node, &e.path).map(|at| json::key_at(text, at))
+                }
+                _ => node_at(&node, &e.path),
+            };
+            e.at(text, at.unwrap_or(node.at))
+        })
     }
 
     /// Reads one event parsed from `text`; an error gets the line and column of the field
@@ -96,26 +104,27 @@ impl RuleSet {
                         field: k.to_string(),
                         allowed: EVENT_FIELDS,
                     };
-                    return Err(Error::new(kind, k.as_ref()));
+                    return Err(Error::new(kind, join("", k)));
                 }
             };
             f[slot] = Some(v);
         }
         let [ty_node, ts_node, url_node, dwell_node, form_node, props_node, traits_node] = f;
         let ty_name = match ty_node {
-            None => return Err(Error::new(ErrorKind::MissingField("type"), "")),
+            None => return Err(Error::new(ErrorKind::MissingField("type"), "type")),
             Some(n) => n.as_str().ok_or_else(|| wrong("a string", "type", n))?,
         };
         let ty = self
             .event_id(ty_name)
             .ok_or_else(|| Error::new(ErrorKind::UnknownEvent(ty_name.to_string()), "type"))?;
         let ts = match ts_node {
-            None => return Err(Error::new(ErrorKind::MissingField("ts"), "")),
+            None => return Err(Error::new(ErrorKind::MissingField("ts"), "ts")),
             Some(n) => n.as_f64().ok_or_else(|| wrong("a number", "ts", n))?,
         };
-        if !ts.is_finite() {
+        // NaN fails the test too. Infinities only arrive through the lenient state reader.
+        if !(-MAX_TS..=MAX_TS).contains(&ts) {
             return Err(Error::new(
-                ErrorKind::InvalidValue("must be a finite number"),
+                ErrorKind::OutOfRange("must be within ±8.64e15 ms of 1970 (JavaScript dates)"),
                 "ts",
             ));
         }
@@ -128,10 +137,16 @@ impl RuleSet {
         let dwell_ms = match dwell_node {
             None => 0.0,
             Some(n) => match n.as_f64() {
-                Some(d) if d.is_finite() && d >= 0.0 => d,
-                Some(_) => {
+                Some(d) if (0.0..=MAX_TS).contains(&d) => d,
+                Some(d) if d < 0.0 => {
                     return Err(Error::new(
                         ErrorKind::InvalidValue("must be a number >= 0"),
+                        "dwellMs",
+                    ))
+                }
+                Some(_) => {
+                    return Err(Error::new(
+                        ErrorKind::OutOfRange("must be at most 8.64e15"),
                         "dwellMs",
                     ))
                 }
@@ -145,7 +160,9 @@ impl RuleSet {
                 value: Value::Obj(p),
                 ..
             }) => {
-                if let Some((k, _)) = p.iter().find(|(k, _)| !allowed.iter().any(|a| a == k)) {
+                // The plan's props are sorted (see `rules::compile`).
+                let declared = |k: &str| allowed.binary_search_by(|a| a.as_str().cmp(k)).is_ok();
+                if let Some((k, _)) = p.iter().find(|(k, _)| !declared(k)) {
                     return Err(Error::new(
                         ErrorKind::UnknownProp {
                             event: ty_name.to_string(),
@@ -154,6 +171,7 @@ impl RuleSet {
                         join("props", k),
                     ));
                 }
+                finite(p, "props")?;
                 p.iter()
                     .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
                     .collect()
@@ -165,10 +183,12 @@ impl RuleSet {
             Some(Node {
                 value: Value::Obj(t),
                 ..
-            }) if ty == IDENTIFY => t
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
-                .collect(),
+            }) if ty == IDENTIFY => {
+                finite(t, "traits")?;
+                t.iter()
+                    .map(|(k, v)| (k.to_string(), v.value.to_owned_value()))
+                    .collect()
+            }
             Some(n) if ty == IDENTIFY => return Err(wrong("an object", "traits", n)),
             Some(_) => {
                 return Err(Error::new(
@@ -196,6 +216,26 @@ impl RuleSet {
     }
 }
 
+/// Every number inside these fields is finite. The strict reader never makes an infinity;
+/// the lenient one (stored state) can, and the event holding it is refused here.
+fn finite(fields: &[(alloc::borrow::Cow<'_, str>, Node<'_>)], path: &str) -> Result<(), Error> {
+    fn bad(n: &Node<'_>) -> bool {
+        match &n.value {
+            Value::Num(x) => !x.is_finite(),
+            Value::Arr(items) => items.iter().any(bad),
+            Value::Obj(f) => f.iter().any(|(_, v)| bad(v)),
+            _ => false,
+        }
+    }
+    match fields.iter().find(|(_, v)| bad(v)) {
+        None => Ok(()),
+        Some((k, _)) => Err(Error::new(
+            ErrorKind::OutOfRange("a number beyond the largest double (about 1.8e308)"),
+            join(path, k),
+        )),
+    }
+}
+
 fn wrong(expected: &'static str, path: &str, n: &Node<'_>) -> Error {
     Error::new(
         ErrorKind::WrongType {
@@ -216,21 +256,39 @@ fn opt_str<'n>(node: Option<&'n Node<'_>>, key: &'static str) -> Result<Option<&
     }
 }
 
-/// Offset of the value at a simple dotted path (`props.webinar_id`), for line/column.
+/// Offset of the value at a path (`props.webinar_id`, `traits.a.b[0]`), for line/column;
+/// `None` when the path leads nowhere (the caller then points at the event).
 fn node_at(node: &Node<'_>, path: &str) -> Option<u32> {
-    if path.is_empty() {
-        return Some(node.at);
-    }
     let mut cur = node;
     let mut rest = path;
     while !rest.is_empty() {
-        // A prop name may itself contain dots; try the whole remainder first.
+        // A key may itself contain dots; try the whole remainder first.
         if let Some(n) = cur.get(rest) {
             return Some(n.at);
         }
-        let (head, tail) = rest.split_once('.')?;
-        cur = cur.get(head)?;
-        rest = tail;
+        let (next, tail) = match rest.strip_prefix('[') {
+            Some(r) => {
+                let close = r.find(']')?;
+                let digits = json::slice(r, 0, close);
+                let i = digits.bytes().try_fold(0usize, |n, d| {
+                    d.is_ascii_digit()
+                        .then(|| n.checked_mul(10)?.checked_add((d - b'0') as usize))?
+                })?;
+                match &cur.value {
+                    Value::Arr(items) => (items.get(i)?, json::slice(r, close + 1, r.len())),
+                    _ => return None,
+                }
+            }
+            None => {
+                let cut = rest.find(['.', '[']).unwrap_or(rest.len());
+                (
+                    cur.get(json::slice(rest, 0, cut))?,
+                    json::slice(rest, cut, rest.len()),
+                )
+            }
+        };
+        cur = next;
+        rest = tail.strip_prefix('.').unwrap_or(tail);
     }
     Some(cur.at)
 }
@@ -281,14 +339,25 @@ mod tests {
                 "unknown_prop",
                 "props.seat",
             ),
-            (r#"{"type":"page_view"}"#, "missing_field", ""),
+            (r#"{"type":"page_view"}"#, "missing_field", "ts"),
             (r#"{"type":"page_view","ts":"1"}"#, "wrong_type", "ts"),
             (
                 r#"{"type":"page_view","ts":1,"dwellMs":-5}"#,
                 "invalid_value",
                 "dwellMs",
             ),
-            (r#"{"type":"page_view","ts":1e999}"#, "invalid_value", "ts"),
+            (r#"{"type":"page_view","ts":1e999}"#, "out_of_range", "ts"),
+            (r#"{"type":"page_view","ts":9e15}"#, "out_of_range", "ts"),
+            (
+                r#"{"type":"page_view","ts":1,"dwellMs":1e16}"#,
+                "out_of_range",
+                "dwellMs",
+            ),
+            (
+                r#"{"type":"identify","ts":1,"traits":{"a":{"b":[1e400]}}}"#,
+                "out_of_range",
+                "traits.a.b[0]",
+            ),
             (
                 r#"{"type":"page_view","ts":1,"tz":3}"#,
                 "unknown_field",
@@ -300,7 +369,7 @@ mod tests {
                 "traits",
             ),
             (r#"[1]"#, "wrong_type", ""),
-            (r#"{"type":"#, "syntax", ""),
+            (r#"{"type":"#, "syntax", "type"),
         ] {
             let e = s.event_from_text(text).unwrap_err();
             assert_eq!((e.code(), e.path.as_str()), (code, path), "{text}");
@@ -308,6 +377,15 @@ mod tests {
         let e = s
             .event_from_text("{\"type\":\"webinar_attended\",\"ts\":1,\n \"props\":{\"seat\":3}}")
             .unwrap_err();
-        assert_eq!((e.line, e.column), (2, 18));
+        // At the prop's key: the key is what is not declared.
+        assert_eq!((e.line, e.column), (2, 11));
+        // Inside lists too.
+        let e = s
+            .event_from_text(
+                "{\"type\":\"identify\",\"ts\":1,\n \"traits\":{\"a\":[0,{\"b\":[\"x\",-1e999]}]}}",
+            )
+            .unwrap_err();
+        assert_eq!(e.path, "traits.a[1].b[1]");
+        assert_eq!((e.line, e.column), (2, 29));
     }
 }

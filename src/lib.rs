@@ -34,13 +34,19 @@ pub mod occurrences;
 pub mod outcomes;
 pub mod pages;
 pub mod payload;
+pub mod privacy;
 pub mod rules;
 pub mod schema;
+mod sort;
 pub mod state;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod synth;
 pub mod traits;
 
+/// The tag's allocator, tested natively over an arena (its wasm half stays wasm-only).
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "web/heap.rs"]
+mod heap;
 #[cfg(target_arch = "wasm32")]
 mod web;
 

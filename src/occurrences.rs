@@ -36,7 +36,7 @@ pub fn matches_besides_dwell(c: &EventCond, e: &Event) -> bool {
             Field::Form => e.form().map(Val::Str),
             Field::Page => e
                 .page
-                .and_then(|p| c.page_names.get(p as usize))
+                .and_then(|p| c.page_names.as_ref()?.get(p as usize))
                 .map(|n| Val::Str(n.as_str())),
             Field::Prop(p) => e.prop(p).map(Val::Json),
             Field::Trait(_) => None,

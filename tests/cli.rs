@@ -134,7 +134,8 @@ fn check_reports_a_syntax_error_with_file_and_position() {
     let (f, line, col, path, _) = compiler_line(out.trim_end());
     assert_eq!(
         (f.as_str(), line, col, path.as_str()),
-        (file, 3, 15, "(document)")
+        // The path being read when the text stopped being JSON.
+        (file, 3, 15, "rules")
     );
     let o = run(&["check", file, "--json"]);
     let v = parse(stdout(&o).trim());

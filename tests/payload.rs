@@ -147,7 +147,8 @@ fn an_event_the_rules_reject_or_that_is_later_than_the_payload_is_named_by_path(
         // A missing field of the event itself: the event's path, not "events[3].".
         (
             edit(&events, "\"type\": \"webinar_attended\", ", ""),
-            ("invalid_event", "events[3]"),
+            // The missing field is named (contract §4).
+            ("invalid_event", "events[3].type"),
         ),
         (
             edit(&events, "\"ts\": 1763856900000", "\"ts\": 1766448000001"),
@@ -166,7 +167,8 @@ fn an_event_the_rules_reject_or_that_is_later_than_the_payload_is_named_by_path(
 /// a browser that had recorded them would claim), the list and digest as given.
 fn payload_without_invalid(events: &str, ts: f64) -> String {
     let set = set();
-    let node = leadscore::json::parse(events).unwrap();
+    // Leniently: some cases carry 1e400 on purpose.
+    let node = leadscore::json::parse_lenient(events).unwrap();
     let leadscore::json::Value::Arr(items) = &node.value else {
         panic!()
     };
@@ -197,7 +199,7 @@ fn assert_refused_non_finite(text: &str, path: &str) {
             assert!(a.score.is_finite() && a.categories.iter().all(|c| c.1.is_finite()));
         }
         Err(e) => assert!(
-            ["syntax", "invalid_value"].contains(&e.code()),
+            ["syntax", "invalid_value", "out_of_range"].contains(&e.code()),
             "{}: {e}",
             e.code()
         ),

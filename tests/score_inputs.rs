@@ -108,5 +108,6 @@ fn score_refuses_an_array_that_is_not_json() {
     assert_eq!(stdout(&o), "");
     let line = stderr(&o).lines().next().unwrap().to_string();
     let (_, l, c, path, _) = compiler_line(line.strip_prefix("leadscore: ").unwrap_or(&line));
-    assert_eq!((l, c, path.as_str()), (2, 9, "(document)"));
+    // The path being read when the text stopped being JSON.
+    assert_eq!((l, c, path.as_str()), (2, 9, "[0].ts"));
 }

@@ -116,7 +116,7 @@ fn base_document_is_valid() {
 }
 
 // ---------------------------------------------------------------------------------------
-// unknown_field at every level
+// unknown_field at every level: reported at the key, which an editor underlines
 
 #[test]
 fn unknown_field_top_level() {
@@ -129,7 +129,23 @@ fn unknown_field_top_level() {
         &text,
         "unknown_field",
         "verison",
-        after(&text, r#""verison":"#, 0),
+        start(&text, r#""verison":"#, 0),
+    );
+}
+
+#[test]
+fn unknown_empty_key_is_named_not_the_document() {
+    // `""` is a legal key; its path must not be the whole document's empty one.
+    let text = doc(OK_RULE).replacen(r#""version": "t1","#, r#""version": "t1", "": 1,"#, 1);
+    one(&text, "unknown_field", r#"[""]"#, start(&text, r#""":"#, 0));
+    let text = doc(&rule(
+        r#""id": "a", "category": "intent", "points": 1, "": 2, "when": { "event": "page_view" }"#,
+    ));
+    one(
+        &text,
+        "unknown_field",
+        r#"rules[0][""]"#,
+        start(&text, r#""":"#, 0),
     );
 }
 
@@ -144,7 +160,7 @@ fn unknown_field_in_page_entry() {
         &text,
         "unknown_field",
         "pages[1].matches",
-        after(&text, r#""matches":"#, 0),
+        start(&text, r#""matches":"#, 0),
     );
 }
 
@@ -155,7 +171,7 @@ fn unknown_field_in_category() {
         &text,
         "unknown_field",
         "categories.intent.cap",
-        after(&text, r#""cap":"#, 0),
+        start(&text, r#""cap":"#, 0),
     );
 }
 
@@ -170,7 +186,7 @@ fn unknown_field_in_event_declaration() {
         &text,
         "unknown_field",
         "events.webinar_attended.prop",
-        after(&text, r#""prop":"#, 0),
+        start(&text, r#""prop":"#, 0),
     );
 }
 
@@ -186,7 +202,7 @@ fn unknown_field_in_rule() {
         &text,
         "unknown_field",
         "rules[1].maxCont",
-        after(&text, r#""maxCont":"#, 0),
+        start(&text, r#""maxCont":"#, 0),
     );
 }
 
@@ -199,7 +215,7 @@ fn unknown_field_in_event_when() {
         &text,
         "unknown_field",
         "rules[0].when.pgae",
-        after(&text, r#""pgae":"#, 0),
+        start(&text, r#""pgae":"#, 0),
     );
 }
 
@@ -212,7 +228,7 @@ fn unknown_field_in_sequence_when() {
         &text,
         "unknown_field",
         "rules[0].when.span",
-        after(&text, r#""span":"#, 0),
+        start(&text, r#""span":"#, 0),
     );
 }
 
@@ -225,7 +241,7 @@ fn unknown_field_in_traits_when() {
         &text,
         "unknown_field",
         "rules[0].when.all",
-        after(&text, r#""all":"#, 0),
+        start(&text, r#""all":"#, 0),
     );
 }
 
@@ -238,7 +254,7 @@ fn unknown_field_in_sequence_step() {
         &text,
         "unknown_field",
         "rules[0].when.sequence[1].froms",
-        after(&text, r#""froms":"#, 0),
+        start(&text, r#""froms":"#, 0),
     );
 }
 
@@ -251,7 +267,7 @@ fn unknown_field_in_traits_cond() {
         &text,
         "unknown_field",
         "rules[0].when.traits[1].vlaue",
-        after(&text, r#""vlaue":"#, 0),
+        start(&text, r#""vlaue":"#, 0),
     );
 }
 
@@ -264,7 +280,7 @@ fn unknown_field_in_where_cond() {
         &text,
         "unknown_field",
         "rules[0].when.where[0].case",
-        after(&text, r#""case":"#, 0),
+        start(&text, r#""case":"#, 0),
     );
 }
 
@@ -279,7 +295,7 @@ fn unknown_field_in_band() {
         &text,
         "unknown_field",
         "bands[0].actoin",
-        after(&text, r#""actoin":"#, 0),
+        start(&text, r#""actoin":"#, 0),
     );
 }
 
@@ -450,8 +466,9 @@ fn not_for_traits() {
             &text,
             "not_for_traits",
             &format!("rules[0].{field}"),
-            // The document's own `halfLifeDays` comes first.
-            after(
+            // At the key: the key is what does not belong. The document's own
+            // `halfLifeDays` comes first.
+            start(
                 &text,
                 &format!("\"{field}\":"),
                 usize::from(field == "halfLifeDays"),
@@ -490,7 +507,7 @@ fn sequence_needs_max_span_days() {
     one(
         &text,
         "missing_field",
-        "rules[0].when",
+        "rules[0].when.maxSpanDays",
         after(&text, r#""when":"#, 0),
     );
     let text = doc(&rule(
@@ -568,21 +585,29 @@ fn empty_page_pattern_is_rejected() {
 
 #[test]
 fn invalid_numbers() {
+    // `invalid_value` breaks the field's rule; `out_of_range` is beyond its documented
+    // limits, or beyond the doubles altogether (`1e999`).
     let ev = r#""when": { "event": "page_view" }"#;
-    for (field, value) in [
-        ("maxCount", "1e999"),
-        ("maxCount", "-1"),
-        ("maxCount", "0"),
-        ("maxCount", "1.5"),
-        ("cooldownMinutes", "-1"),
-        ("cooldownMinutes", "1e999"),
-        ("withinDays", "0"),
-        ("withinDays", "-3"),
-        ("halfLifeDays", "0"),
-        ("halfLifeDays", "-30"),
-        ("halfLifeDays", "1e999"),
-        ("points", "1e999"),
-        ("points", "-1e999"),
+    for (field, value, code) in [
+        ("maxCount", "1e999", "out_of_range"),
+        ("maxCount", "1e10", "out_of_range"),
+        ("maxCount", "-1", "invalid_value"),
+        ("maxCount", "0", "invalid_value"),
+        ("maxCount", "1.5", "invalid_value"),
+        ("cooldownMinutes", "-1", "invalid_value"),
+        ("cooldownMinutes", "1e999", "out_of_range"),
+        ("cooldownMinutes", "2e9", "out_of_range"),
+        ("withinDays", "0", "invalid_value"),
+        ("withinDays", "-3", "invalid_value"),
+        ("withinDays", "1000001", "out_of_range"),
+        ("halfLifeDays", "0", "invalid_value"),
+        ("halfLifeDays", "-30", "invalid_value"),
+        ("halfLifeDays", "1e999", "out_of_range"),
+        ("halfLifeDays", "1e300", "out_of_range"),
+        ("points", "1e999", "out_of_range"),
+        ("points", "-1e999", "out_of_range"),
+        ("points", "1e308", "out_of_range"),
+        ("points", "-1000000001", "out_of_range"),
     ] {
         let text = doc(&rule(&format!(
             r#""id": "a", "category": "intent", "points": 1, "{field}": {value}, {ev}"#
@@ -590,7 +615,7 @@ fn invalid_numbers() {
         .replacen(r#""points": 1, "points""#, r#""points""#, 1));
         one(
             &text,
-            "invalid_value",
+            code,
             &format!("rules[0].{field}"),
             // The document's own `halfLifeDays` comes first.
             after(
@@ -614,7 +639,7 @@ fn invalid_document_half_life_and_dwell() {
     let text = doc(OK_RULE).replacen(r#""halfLifeDays": 30"#, r#""halfLifeDays": 1e999"#, 1);
     one(
         &text,
-        "invalid_value",
+        "out_of_range",
         "halfLifeDays",
         after(&text, r#""halfLifeDays":"#, 0),
     );
@@ -727,7 +752,8 @@ fn duplicate_band_name() {
 
 #[test]
 fn missing_top_level_fields() {
-    // A missing field is reported on the object that lacks it: the document, at 1:1.
+    // A missing field is reported on the object that lacks it (the document, at 1:1), and
+    // its path names the field, as the contract's `version: missing required field`.
     for (cut, field) in [
         ("  \"version\": \"t1\",\n", "version"),
         (
@@ -744,26 +770,36 @@ fn missing_top_level_fields() {
         assert!(base.contains(cut), "{field}");
         let text = base.replacen(cut, "", 1);
         let errs = errors(&text);
-        assert_eq!(codes(&errs), vec![("missing_field", String::new())], "{field}");
+        assert_eq!(codes(&errs), vec![("missing_field", field.to_string())], "{field}");
         assert_eq!((errs[0].line, errs[0].column), (1, 1), "{field}");
     }
 }
 
 #[test]
 fn missing_rule_fields() {
-    // Reported on the rule object, which starts its line after four spaces of indent.
-    for body in [
-        r#""category": "intent", "points": 1, "when": { "event": "page_view" }"#,
-        r#""id": "a", "points": 1, "when": { "event": "page_view" }"#,
-        r#""id": "a", "category": "intent", "when": { "event": "page_view" }"#,
-        r#""id": "a", "category": "intent", "points": 1"#,
+    // Reported on the rule object, which starts its line after four spaces of indent; the
+    // path names the missing field.
+    for (body, field) in [
+        (
+            r#""category": "intent", "points": 1, "when": { "event": "page_view" }"#,
+            "id",
+        ),
+        (
+            r#""id": "a", "points": 1, "when": { "event": "page_view" }"#,
+            "category",
+        ),
+        (
+            r#""id": "a", "category": "intent", "when": { "event": "page_view" }"#,
+            "points",
+        ),
+        (r#""id": "a", "category": "intent", "points": 1"#, "when"),
     ] {
         let line = rule(body);
         let text = doc(&line);
         one(
             &text,
             "missing_field",
-            "rules[0]",
+            &format!("rules[0].{field}"),
             start(&text, &line, 0) + 4,
         );
     }
@@ -773,14 +809,14 @@ fn missing_rule_fields() {
     one(
         &text,
         "missing_field",
-        "rules[0].when.sequence[0]",
+        "rules[0].when.sequence[0].event",
         start(&text, r#"{ "page""#, 0),
     );
     let text = doc_with(OK_RULE, r#"{ "min": 40 }"#);
     one(
         &text,
         "missing_field",
-        "bands[0]",
+        "bands[0].name",
         start(&text, r#"{ "min": 40 }"#, 0),
     );
 }
@@ -1034,37 +1070,68 @@ fn wrong_container_types() {
 
 #[test]
 fn syntax_errors_with_line_and_column() {
-    for (text, line, column) in [
-        ("{\n  \"version\": \"x\",\n  \"rules\": [1 2]\n}", 3, 15),
-        ("{\n  \"version\": \"x\",\n}", 3, 1),
-        ("{\n  \"version\": tru\n}", 2, 14),
-        ("{\n  \"version\": \"x\n\"}", 2, 16),
-        ("", 1, 1),
-        ("{\n  \"a\": 1\n}\n{}", 4, 1),
-        ("{\n  \"a\": 01\n}", 2, 9),
-        ("{\n  \"é\": [1,]\n}", 2, 11),
+    // The path is the value being read when the text stopped being JSON.
+    for (text, path, line, column) in [
+        (
+            "{\n  \"version\": \"x\",\n  \"rules\": [1 2]\n}",
+            "rules",
+            3,
+            15,
+        ),
+        ("{\n  \"version\": \"x\",\n}", "", 3, 1),
+        ("{\n  \"version\": tru\n}", "version", 2, 14),
+        ("{\n  \"version\": \"x\n\"}", "version", 2, 16),
+        ("", "", 1, 1),
+        ("{\n  \"a\": 1\n}\n{}", "", 4, 1),
+        ("{\n  \"a\": 01\n}", "", 2, 9),
+        ("{\n  \"é\": [1,]\n}", "é[1]", 2, 11),
+        (
+            "{\n  \"rules\": [{}, {\"when\": {\"event\": [nul]}}]\n}",
+            "rules[1].when.event[0]",
+            2,
+            37,
+        ),
     ] {
         let errs = errors(text);
-        assert_eq!(codes(&errs), vec![("syntax", String::new())], "{text:?}");
+        assert_eq!(codes(&errs), vec![("syntax", path.to_string())], "{text:?}");
         assert_eq!((errs[0].line, errs[0].column), (line, column), "{text:?}");
     }
 }
 
 #[test]
 fn duplicate_keys_with_line_and_column() {
+    // At the second key; the path names it.
     let text = "{\n  \"version\": \"a\",\n  \"version\": \"b\"\n}";
     let errs = errors(text);
-    assert_eq!(codes(&errs), vec![("duplicate_key", String::new())]);
+    assert_eq!(codes(&errs), vec![("duplicate_key", "version".to_string())]);
     assert_eq!((errs[0].line, errs[0].column), (3, 3));
     // Deep inside a rule, too.
     let text = doc(&rule(
         r#""id": "a", "category": "intent", "points": 1, "points": 2, "when": { "event": "page_view" }"#,
     ));
     let errs = errors(&text);
-    assert_eq!(codes(&errs), vec![("duplicate_key", String::new())]);
+    assert_eq!(
+        codes(&errs),
+        vec![("duplicate_key", "rules[0].points".to_string())]
+    );
     assert_eq!(
         (errs[0].line, errs[0].column),
         line_col(&text, start(&text, r#""points""#, 1))
+    );
+    // In an object too large to scan for each key (found by sorting, same answer).
+    let many: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+    let text = format!(
+        "{{\n  \"events\": {{ {}, \"k7\": 0, \"k3\": 1 }}\n}}",
+        many.join(", ")
+    );
+    let errs = errors(&text);
+    assert_eq!(
+        codes(&errs),
+        vec![("duplicate_key", "events.k7".to_string())]
+    );
+    assert_eq!(
+        (errs[0].line, errs[0].column),
+        line_col(&text, start(&text, r#""k7""#, 1))
     );
 }
 
@@ -1145,4 +1212,165 @@ fn errors_display_as_path_colon_message() {
     ));
     let e = &errors(&text)[0];
     assert!(e.to_string().starts_with("rules[0].when.page: "), "{e}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers at the edge of the format (issue #12): every number is finite and inside its
+// documented range, or a clear error with a code, a path and a message.
+
+#[test]
+fn every_number_field_beyond_its_range_is_a_clear_error() {
+    let seq = r#""when": { "sequence": [ { "event": "page_view" }, { "event": "page_view" } ], "maxSpanDays": 1 }"#;
+    // (where the number goes, as a replacement in `doc`, and the path of the field)
+    let sites: Vec<(String, &str)> = vec![
+        (
+            doc(OK_RULE).replacen(r#""halfLifeDays": 30"#, r#""halfLifeDays": N"#, 1),
+            "halfLifeDays",
+        ),
+        (
+            doc(OK_RULE).replacen(r#""min": -50"#, r#""min": N"#, 1),
+            "categories.fit.min",
+        ),
+        (
+            doc(OK_RULE).replacen(r#""max": 60"#, r#""max": N"#, 1),
+            "categories.intent.max",
+        ),
+        (
+            doc(OK_RULE).replacen(r#""min": 40"#, r#""min": N"#, 1),
+            "bands[0].min",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": N, "when": { "event": "page_view" }"#,
+            )),
+            "rules[0].points",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "maxCount": N, "when": { "event": "page_view" }"#,
+            )),
+            "rules[0].maxCount",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "cooldownMinutes": N, "when": { "event": "page_view" }"#,
+            )),
+            "rules[0].cooldownMinutes",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "withinDays": N, "when": { "event": "page_view" }"#,
+            )),
+            "rules[0].withinDays",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "halfLifeDays": N, "when": { "event": "page_view" }"#,
+            )),
+            "rules[0].halfLifeDays",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "when": { "event": "page_view", "minDwellSeconds": N }"#,
+            )),
+            "rules[0].when.minDwellSeconds",
+        ),
+        (
+            doc(&rule(&format!(
+                r#""id": "a", "category": "intent", "points": 1, {}"#,
+                seq.replace("\"maxSpanDays\": 1", "\"maxSpanDays\": N")
+            ))),
+            "rules[0].when.maxSpanDays",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "fit", "points": 1, "when": { "traits": [ { "field": "x", "op": "gt", "value": N } ] }"#,
+            )),
+            "rules[0].when.traits[0].value",
+        ),
+        (
+            doc(&rule(
+                r#""id": "a", "category": "intent", "points": 1, "when": { "event": "webinar_attended", "where": [ { "field": "props.webinar_id", "op": "in", "value": [1, N] } ] }"#,
+            )),
+            "rules[0].when.where[0].value[1]",
+        ),
+    ];
+    for (template, path) in &sites {
+        for n in [
+            "1e400",
+            "-1e400",
+            "1e308",
+            "-1.7976931348623157e308",
+            "5e9",
+            "-2e9",
+        ] {
+            let text = template.replacen(" N", &format!(" {n}"), 1);
+            let errs = match RuleSet::from_text(&text) {
+                // Only condition values take any finite number.
+                Ok(_) => {
+                    assert!(
+                        path.contains("value") && !n.contains("e400"),
+                        "{path} = {n}"
+                    );
+                    continue;
+                }
+                Err(errs) => errs,
+            };
+            assert_eq!(errs.len(), 1, "{path} = {n}: {errs:?}");
+            let e = &errs[0];
+            assert!(
+                ["out_of_range", "invalid_value"].contains(&e.code()),
+                "{path} = {n}: {e:?}"
+            );
+            assert_eq!(e.path, *path, "{n}");
+            assert!(!e.message().is_empty(), "{path} = {n}");
+            // At the number itself.
+            let at = text.find(&format!(" {n}")).unwrap() + 1;
+            assert_eq!((e.line, e.column), line_col(&text, at), "{path} = {n}");
+        }
+    }
+}
+
+#[test]
+fn numbers_at_their_limits_score_finite() {
+    // Every limit at once: the largest points, the widest clamps, no cap on occurrences,
+    // the extreme half-lives, and events at both ends of the time range.
+    let text = r#"{
+  "version": "edge", "halfLifeDays": 1e-300,
+  "categories": { "a": { "min": -1e9, "max": 1e9 }, "b": { "min": 1e9 }, "c": { "max": -1e9 }, "d": {} },
+  "rules": [
+    { "id": "p", "category": "d", "points": 1e9, "halfLifeDays": null, "when": { "event": "page_view" } },
+    { "id": "n", "category": "d", "points": -1e9, "halfLifeDays": 1e6, "when": { "event": "form_submit" } },
+    { "id": "q", "category": "a", "points": 1e9, "cooldownMinutes": 1e9, "withinDays": 1e6, "maxCount": 4294967295, "when": { "event": "page_view", "minDwellSeconds": 1e9 } },
+    { "id": "s", "category": "b", "points": 1e9, "when": { "sequence": [ { "event": "page_view" }, { "event": "form_submit" } ], "maxSpanDays": 1e6 } },
+    { "id": "t", "category": "c", "points": -1e9, "when": { "traits": [ { "field": "x", "op": "lt", "value": 1.7976931348623157e308 } ] } }
+  ],
+  "bands": [ { "name": "top", "min": 1e9 }, { "name": "bottom", "min": -1e9 }, { "name": "rest" } ]
+}"#;
+    let set = RuleSet::from_text(text).expect("limits are valid");
+    let mut events = Vec::new();
+    for (i, ts) in [-8.64e15, -1.0, 0.0, 1e15, 8.64e15].iter().enumerate() {
+        for line in [
+            format!(r#"{{"type":"page_view","ts":{ts},"dwellMs":8.64e15}}"#),
+            format!(r#"{{"type":"form_submit","ts":{ts}}}"#),
+            format!(
+                r#"{{"type":"identify","ts":{ts},"traits":{{"x":{}}}}}"#,
+                -1.7e308 + i as f64
+            ),
+        ] {
+            events.push(set.event_from_text(&line).expect(&line));
+        }
+    }
+    for _ in 0..2000 {
+        events.push(
+            set.event_from_text(r#"{"type":"page_view","ts":8.64e15}"#)
+                .unwrap(),
+        );
+    }
+    for now in [-8.64e15, 0.0, 8.64e15, 1.7e308, f64::MAX] {
+        let out = leadscore::score(&set, &events, now);
+        assert!(out.score.is_finite(), "{now}: {}", out.score);
+        assert!(out.categories.iter().all(|(_, v)| v.is_finite()), "{now}");
+        assert!(out.explain.iter().all(|x| x.points.is_finite()), "{now}");
+    }
 }

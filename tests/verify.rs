@@ -170,7 +170,8 @@ fn a_payload_that_cannot_be_read_exits_2() {
     assert_cannot_verify(&verify_stdin(not_json, &[]), "(document)");
     assert_cannot_verify(&verify_stdin("", &[]), "(document)");
     let o = verify_stdin("{\"v\":1,\n \"ts\": }", &[]);
-    assert_cannot_verify(&o, "(document)");
+    // A syntax error names the value being read.
+    assert_cannot_verify(&o, "ts");
     assert!(stderr(&o).starts_with("<stdin>:2:8: "), "{}", stderr(&o));
     let no_ts = g.replace("\"ts\":1766448000000,", "");
     assert_cannot_verify(&verify_stdin(&no_ts, &[]), "ts");

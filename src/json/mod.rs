@@ -10,6 +10,8 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 mod number;
+mod position;
+pub use position::{key_at, line_col, Positions};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
@@ -35,24 +37,47 @@ pub enum Value<'a> {
 /// A value that owns its strings, for what outlives the text (rules, stored events).
 pub type Owned = Value<'static>;
 
-/// Where and why the text is not JSON.
+/// Where and why the text is not JSON (or not JSON this reader accepts).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
     pub offset: u32,
     pub message: &'static str,
     /// For duplicate keys: the key.
     pub key: Option<String>,
+    /// A number beyond the finite doubles (`1e400`): JSON's grammar allows it, but no
+    /// number in leadscore may be infinite.
+    pub out_of_range: bool,
+    /// JSON path of the value being read when the problem was found (`rules[3].when`),
+    /// or of the duplicated key; empty at the top level.
+    pub path: String,
 }
 
 /// Nesting deeper than this is refused: rules and events are shallow, and a deep hostile
 /// document must not exhaust the stack.
-const MAX_DEPTH: u32 = 64;
+pub const MAX_DEPTH: u32 = 64;
 
+/// Objects with more keys than this find duplicates by sorting rather than by scanning, so
+/// a hostile object with a million keys stays near-linear.
+const SCAN_KEYS: usize = 16;
+
+/// Parses `text`; a number too large for a double (`1e400`) is an error.
 pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
+    parse_with(text, false)
+}
+
+/// Parses `text`, reading a number too large for a double as ±infinity instead of
+/// failing, for readers that check each item and keep the good ones (stored state): the
+/// item holding it is then refused on its own.
+pub fn parse_lenient(text: &str) -> Result<Node<'_>, SyntaxError> {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, lenient: bool) -> Result<Node<'_>, SyntaxError> {
     let mut p = Parser {
         text,
         s: text.as_bytes(),
         i: 0,
+        lenient,
     };
     p.ws();
     let node = p.value(0)?;
@@ -66,90 +91,32 @@ pub fn parse(text: &str) -> Result<Node<'_>, SyntaxError> {
 /// Parses `text`, turning a syntax problem into the engine's [`Error`](crate::Error)
 /// (`syntax`, or `duplicate_key`) with its line and column: how every surface reads JSON.
 pub fn read(text: &str) -> Result<Node<'_>, crate::Error> {
-    use crate::error::{Error, ErrorKind};
-    parse(text).map_err(|e| {
-        let kind = match e.key {
+    parse(text).map_err(|e| e.into_error(text))
+}
+
+impl SyntaxError {
+    /// The engine's error: `duplicate_key`, `out_of_range` or `syntax`, with the path and
+    /// the line and column in `text`.
+    pub fn into_error(self, text: &str) -> crate::Error {
+        use crate::error::{Error, ErrorKind};
+        let kind = match self.key {
             Some(k) => ErrorKind::DuplicateKey(k),
-            None => ErrorKind::Syntax(e.message),
+            None if self.out_of_range => ErrorKind::OutOfRange(self.message),
+            None => ErrorKind::Syntax(self.message),
         };
-        Error::new(kind, "").at(text, e.offset)
-    })
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
-    let offset = (offset as usize).min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = slice(text, line_start, text.len())
-        .char_indices()
-        .take_while(|(i, _)| line_start + i < offset)
-        .count() as u32
-        + 1;
-    (line, col)
-}
-
-/// Objects of up to this many keys find a duplicate key by scanning as each key is read;
-/// a larger one (only hostile input has them) is checked once read, in O(n log n), so an
-/// object of 100,000 keys is not ten billion comparisons.
-const SCAN_KEYS: usize = 16;
-
-/// Not in the site tag: what it reads (its rules, its own storage, its page's calls) comes
-/// from the site's own origin, which can hang its own page anyway, and this would add
-/// 0.8 KB gzip to every visitor's download. The CLI and servers read the internet's input.
-const SORT_LARGE: bool = !cfg!(all(target_arch = "wasm32", not(feature = "playground")));
-
-fn duplicate(offset: u32, key: Cow<'_, str>) -> SyntaxError {
-    SyntaxError {
-        offset,
-        message: "duplicate key",
-        key: Some(key.into_owned()),
+        Error::new(kind, self.path).at(text, self.offset)
     }
-}
 
-/// In an object of more than [`SCAN_KEYS`] keys, the first key (in text order) that
-/// repeats an earlier one.
-fn duplicate_in(fields: &[(Cow<'_, str>, Node<'_>)]) -> Option<usize> {
-    if fields.len() <= SCAN_KEYS {
-        return None;
+    /// Unwinding out of the value at `key` of an object: the path gains that key.
+    fn inside_key(mut self, key: &str) -> Self {
+        self.path = crate::error::within(&crate::rules::join("", key), &self.path);
+        self
     }
-    let mut order: Vec<usize> = (0..fields.len()).collect();
-    heap_sort(&mut order, |&a, &b| (&fields[a].0, a) < (&fields[b].0, b));
-    order
-        .windows(2)
-        .filter(|w| fields[w[0]].0 == fields[w[1]].0)
-        .map(|w| w[1])
-        .min()
-}
 
-/// Sorts in place in O(n log n) whatever the input, without allocating; much smaller in
-/// the browser build than the library's sorts.
-fn heap_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
-    let sift = |v: &mut [T], mut root: usize, end: usize| loop {
-        let mut child = 2 * root + 1;
-        if child >= end {
-            break;
-        }
-        if child + 1 < end && less(&v[child], &v[child + 1]) {
-            child += 1;
-        }
-        if !less(&v[root], &v[child]) {
-            break;
-        }
-        v.swap(root, child);
-        root = child;
-    };
-    let n = v.len();
-    for i in (0..n / 2).rev() {
-        sift(v, i, n);
-    }
-    for end in (1..n).rev() {
-        v.swap(0, end);
-        sift(v, 0, end);
+    /// Unwinding out of item `i` of an array.
+    fn inside_index(mut self, i: usize) -> Self {
+        self.path = crate::error::within(&crate::error::at_index("", i), &self.path);
+        self
     }
 }
 
@@ -157,6 +124,8 @@ struct Parser<'a> {
     text: &'a str,
     s: &'a [u8],
     i: usize,
+    /// Read numbers beyond the doubles as infinities (see [`parse_lenient`]).
+    lenient: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -165,6 +134,8 @@ impl<'a> Parser<'a> {
             offset: self.i as u32,
             message,
             key: None,
+            out_of_range: false,
+            path: String::new(),
         }
     }
 
@@ -210,9 +181,6 @@ impl<'a> Parser<'a> {
         self.i += 1;
         // Events have about six fields: no regrowth on the hot path of a batch.
         let mut fields: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(8);
-        // Where each key starts, for a duplicate found once the object is read.
-        let mut first_ats = [0u32; SCAN_KEYS];
-        let mut more_ats = Vec::new();
         self.ws();
         if self.s.get(self.i) == Some(&b'}') {
             self.i += 1;
@@ -225,15 +193,9 @@ impl<'a> Parser<'a> {
             }
             let key_at = self.i as u32;
             let key = self.string()?;
-            if SORT_LARGE && fields.len() >= SCAN_KEYS {
-                more_ats.push(key_at);
-            } else {
-                if fields.iter().any(|(k, _)| *k == key) {
-                    return Err(duplicate(key_at, key));
-                }
-                if let Some(at) = first_ats.get_mut(fields.len()) {
-                    *at = key_at;
-                }
+            // Small objects (nearly all) scan; large ones are checked once, at the end.
+            if fields.len() < SCAN_KEYS && fields.iter().any(|(k, _)| *k == key) {
+                return Err(duplicate(key_at, key.into_owned()));
             }
             self.ws();
             if self.s.get(self.i) != Some(&b':') {
@@ -241,26 +203,31 @@ impl<'a> Parser<'a> {
             }
             self.i += 1;
             self.ws();
-            let v = self.value(depth + 1)?;
+            let v = self.value(depth + 1).map_err(|e| e.inside_key(&key))?;
             fields.push((key, v));
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
                 Some(b'}') => {
                     self.i += 1;
-                    let repeated = if SORT_LARGE {
-                        duplicate_in(&fields)
-                    } else {
-                        None
-                    };
-                    if let Some(j) = repeated {
-                        let at = first_ats.get(j).or(more_ats.get(j - SCAN_KEYS));
-                        let key = fields.swap_remove(j).0;
-                        return Err(duplicate(at.copied().unwrap_or(0), key));
+                    if fields.len() > SCAN_KEYS {
+                        self.no_duplicates(&fields)?;
                     }
                     return Ok(Value::Obj(fields));
                 }
                 _ => return Err(self.err("expected ',' or '}'")),
+            }
+        }
+    }
+
+    /// The first repeated key of a large object (in source order), by sorting the keys.
+    fn no_duplicates(&self, fields: &[(Cow<'a, str>, Node<'a>)]) -> Result<(), SyntaxError> {
+        let repeat = crate::sort::repeats(fields.len(), &|i| fields[i].0.as_ref());
+        match repeat.first() {
+            None => Ok(()),
+            Some(&i) => {
+                let (k, v) = &fields[i];
+                Err(duplicate(key_at(self.text, v.at), k.to_string()))
             }
         }
     }
@@ -275,7 +242,8 @@ impl<'a> Parser<'a> {
         }
         loop {
             self.ws();
-            items.push(self.value(depth + 1)?);
+            let i = items.len();
+            items.push(self.value(depth + 1).map_err(|e| e.inside_index(i))?);
             self.ws();
             match self.s.get(self.i) {
                 Some(b',') => self.i += 1,
@@ -400,13 +368,30 @@ impl<'a> Parser<'a> {
             }
             self.digits();
         }
-        Ok(number::parse(slice(self.text, start, self.i)))
+        let n = number::parse(slice(self.text, start, self.i));
+        if !n.is_finite() && !self.lenient {
+            self.i = start;
+            let mut e = self.err("a number beyond the largest double (about 1.8e308)");
+            e.out_of_range = true;
+            return Err(e);
+        }
+        Ok(n)
     }
 
     fn digits(&mut self) {
         while let Some(b'0'..=b'9') = self.s.get(self.i) {
             self.i += 1;
         }
+    }
+}
+
+fn duplicate(offset: u32, key: String) -> SyntaxError {
+    SyntaxError {
+        offset,
+        message: "duplicate key",
+        path: crate::rules::join("", &key),
+        key: Some(key),
+        out_of_range: false,
     }
 }
 
@@ -540,9 +525,6 @@ mod tests {
             assert_eq!(e.offset as usize, at);
             text = text.replacen(&format!("\"{dup}\": 30"), "\"k30\": 30", 1);
         }
-        let mut v: Vec<u32> = (0..1000).map(|i| (i * 7919) % 1009).collect();
-        heap_sort(&mut v, |a, b| a < b);
-        assert!(v.windows(2).all(|w| w[0] <= w[1]));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use crate::prelude::*;
 
+use super::limits::{self, Limit};
 use super::reader::{join, Reader};
 use super::Band;
 use crate::error::{at_index, ErrorKind};
@@ -21,6 +22,15 @@ pub const ACCOUNTS_FIELDS: &[&str] = &[
     "bands",
 ];
 pub const TARGETS_FIELDS: &[&str] = &["points", "accounts"];
+
+/// `top`: how many contacts make an account's score.
+const TOP: Limit = Limit {
+    ok: |x| x >= 1.0 && x.fract() == 0.0,
+    rule: "must be a whole number >= 1",
+    lo: 1.0,
+    hi: 1000.0,
+    range: "must be at most 1000",
+};
 
 #[derive(Debug, Clone)]
 pub struct Accounts {
@@ -50,28 +60,13 @@ pub(super) fn read(r: &mut Reader, doc: &Node, contact_bands: &[Band]) -> Option
     let text = |r: &mut Reader, key: &str| a.get(key).and_then(|n| r.str_of(n, &join(path, key)));
     let trait_name = text(r, "trait").unwrap_or("account").to_string();
     let role_trait = text(r, "roleTrait").map(str::to_string);
-    let top = r
-        .num(
-            a,
-            "top",
-            path,
-            |x| (1.0..=1000.0).contains(&x) && x.fract() == 0.0,
-            "must be a whole number from 1 to 1000",
-        )
-        .ok()?
-        .map_or(3, |x| x as usize);
+    let top = r.num(a, "top", path, &TOP).ok()?.map_or(3, |x| x as usize);
     let lowest = contact_bands
         .iter()
         .filter_map(|b| b.min)
         .fold(f64::INFINITY, f64::min);
     let engaged_min = r
-        .num(
-            a,
-            "engagedMin",
-            path,
-            |x| x.abs() <= 1e9,
-            "must be a number from -1e9 to 1e9",
-        )
+        .num(a, "engagedMin", path, &limits::POINTS)
         .ok()?
         .unwrap_or(if lowest.is_finite() { lowest } else { 0.0 });
     let (targets, target_points) = match a.get("targets") {
@@ -79,15 +74,7 @@ pub(super) fn read(r: &mut Reader, doc: &Node, contact_bands: &[Band]) -> Option
         Some(t) => {
             let tpath = join(path, "targets");
             let t = r.object(t, &tpath, TARGETS_FIELDS)?;
-            let points = r
-                .num(
-                    t,
-                    "points",
-                    &tpath,
-                    |x| x.abs() <= 1e9,
-                    "must be a number from -1e9 to 1e9",
-                )
-                .ok()?;
+            let points = r.num(t, "points", &tpath, &limits::POINTS).ok()?;
             let Some(points) = points else {
                 r.fail(
                     ErrorKind::MissingField("points"),
@@ -107,7 +94,7 @@ pub(super) fn read(r: &mut Reader, doc: &Node, contact_bands: &[Band]) -> Option
         Some(list) => names(r, Some(list), &join(path, "disqualified"))?,
     };
     let bands = match a.get("bands") {
-        Some(_) => super::bands(r, a, path),
+        Some(_) => super::sections::bands(r, a, path),
         None => {
             r.fail(
                 ErrorKind::MissingField("bands"),

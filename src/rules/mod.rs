@@ -8,11 +8,15 @@ use crate::conditions::Cond;
 use crate::error::{at_index, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
+use crate::sort::{find, index_by};
+use alloc::rc::Rc;
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 mod accounts;
+pub mod limits;
 mod reader;
 mod rule;
+mod sections;
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub use accounts::{Accounts, ACCOUNTS_FIELDS, TARGETS_FIELDS};
@@ -102,8 +106,9 @@ pub struct RuleSet {
     pub version: String,
     /// URL patterns in document order, each with its page id.
     pub pages: Vec<(Glob, u16)>,
-    /// Page category names by id; the last one is always `other`.
-    pub page_names: Vec<String>,
+    /// Page category names by id; the last one is always `other`. Shared with the event
+    /// conditions that read `page`, rather than copied into each.
+    pub page_names: Rc<[String]>,
     /// Event types by id (built-ins first) with their allowed props.
     pub event_types: Vec<(String, Vec<String>)>,
     pub categories: Vec<Category>,
@@ -116,6 +121,11 @@ pub struct RuleSet {
     /// when none does, events need not keep a copy.
     pub reads_url: bool,
     pub reads_form: bool,
+    /// Name lookups by binary search (see `crate::sort::index_by`): a document with 100k
+    /// names must not be scanned once per rule or per event.
+    page_index: Vec<u32>,
+    event_index: Vec<u32>,
+    category_index: Vec<u32>,
     /// The `accounts` section (batch and server side; the site tag skips it).
     #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
     pub accounts: Option<Accounts>,
@@ -169,8 +179,8 @@ pub struct EventCond {
     pub form: Option<Glob>,
     pub min_dwell_ms: f64,
     pub conds: Vec<Cond>,
-    /// Page category names, copied here only when a condition reads the `page` field.
-    pub page_names: Vec<String>,
+    /// Page category names, present only when a condition reads the `page` field.
+    pub page_names: Option<Rc<[String]>>,
 }
 
 impl Rule {
@@ -188,13 +198,17 @@ impl RuleSet {
     /// The distinct `minDwellSeconds` of all rules, in ms, ascending: the moments at which a
     /// page view's growing dwell can change a score.
     pub fn dwell_marks(&self) -> Vec<f64> {
-        let mut marks: Vec<f64> = Vec::new();
-        for c in self.rules.iter().flat_map(Rule::event_conds) {
-            if c.min_dwell_ms > 0.0 && !marks.contains(&c.min_dwell_ms) {
-                marks.push(c.min_dwell_ms);
-            }
-        }
-        insertion_sort_by(&mut marks, |a, b| a < b);
+        let marks: Vec<f64> = self
+            .rules
+            .iter()
+            .flat_map(Rule::event_conds)
+            .map(|c| c.min_dwell_ms)
+            .filter(|&d| d > 0.0)
+            .collect();
+        let order = crate::sort::order(marks.len(), &|a, b| marks[a as usize] < marks[b as usize]);
+        let mut marks = marks;
+        crate::sort::permute(&mut marks, &order);
+        marks.dedup();
         marks
     }
 
@@ -204,22 +218,20 @@ impl RuleSet {
         let mut r = Reader::new(Some(text));
         match compile(&mut r, &node) {
             Some(set) if r.errors.is_empty() => Ok(set),
-            _ => Err(r.errors),
+            _ => Err(in_text_order(r.errors)),
         }
     }
 
     pub fn page_id(&self, name: &str) -> Option<u16> {
-        self.page_names
-            .iter()
-            .position(|n| n == name)
-            .map(|i| i as u16)
+        find(&self.page_index, &|i| &self.page_names[i], name).map(|i| i as u16)
     }
 
     pub fn event_id(&self, name: &str) -> Option<u16> {
-        self.event_types
-            .iter()
-            .position(|(n, _)| n == name)
-            .map(|i| i as u16)
+        find(&self.event_index, &|i| &self.event_types[i].0, name).map(|i| i as u16)
+    }
+
+    pub fn category_id(&self, name: &str) -> Option<usize> {
+        find(&self.category_index, &|i| &self.categories[i].name, name)
     }
 
     /// The page category id of a URL: the first `pages` entry that matches, else `other`.
@@ -239,74 +251,10 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         .unwrap_or_default()
         .to_string();
     let half_life = r
-        .num(doc, "halfLifeDays", "", |x| x > 0.0, "must be a number > 0")
+        .num(doc, "halfLifeDays", "", &limits::HALF_LIFE)
         .unwrap_or(None);
 
-    // Pages: names get ids in order of first appearance; `other` is always last.
-    let mut page_names: Vec<String> = Vec::new();
-    let mut pages = Vec::new();
-    if let Some(list) = doc.get("pages") {
-        let items = match &list.value {
-            Value::Arr(items) => items.as_slice(),
-            _ => {
-                r.wrong("an array", "pages", list);
-                &[]
-            }
-        };
-        for (i, p) in items.iter().enumerate() {
-            let path = at_index("pages", i);
-            let Some(p) = r.object(p, &path, PAGE_FIELDS) else {
-                continue;
-            };
-            let Some(name) = r.req_str(p, "category", &path) else {
-                continue;
-            };
-            let id = match page_names.iter().position(|n| n == name) {
-                Some(id) => id,
-                None => {
-                    page_names.push(name.to_string());
-                    page_names.len() - 1
-                }
-            } as u16;
-            let mpath = join(&path, "match");
-            let Some(m) = p.get("match") else {
-                r.fail(ErrorKind::MissingField("match"), &path, Some(p));
-                continue;
-            };
-            for (j, g) in r
-                .array(m, &mpath, "match")
-                .unwrap_or(&[])
-                .iter()
-                .enumerate()
-            {
-                let gpath = at_index(&mpath, j);
-                let Some(s) = r.any_str(g, &gpath) else {
-                    continue;
-                };
-                match Glob::compile(s, Flavor::Path) {
-                    Ok(glob) => pages.push((glob, id)),
-                    Err(m) => r.fail(ErrorKind::BadGlob(m), &gpath, Some(g)),
-                }
-            }
-        }
-    }
-    if !page_names.iter().any(|n| n == OTHER_PAGE) {
-        page_names.push(OTHER_PAGE.to_string());
-    } else {
-        // Keep "other" last so an unmatched URL and a declared "other" share an id.
-        let at = page_names.iter().position(|n| n == OTHER_PAGE).unwrap();
-        let last = page_names.len() - 1;
-        page_names.swap(at, last);
-        for (_, id) in pages.iter_mut() {
-            *id = if *id as usize == at {
-                last as u16
-            } else if *id as usize == last {
-                at as u16
-            } else {
-                *id
-            };
-        }
-    }
+    let (pages, page_names) = sections::pages(r, doc);
 
     let mut event_types: Vec<(String, Vec<String>)> = BUILTIN_EVENTS
         .iter()
@@ -332,17 +280,28 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                     _ => r.wrong("an array", &ppath, list),
                 }
             }
-            // Declaring a built-in type adds props to it.
-            match event_types.iter_mut().find(|(n, _)| n == name.as_ref()) {
+            // Declaring a built-in type adds props to it. Keys of one object are unique,
+            // so only the built-ins can be met twice.
+            match event_types[..BUILTIN_EVENTS.len()]
+                .iter_mut()
+                .find(|(n, _)| n == name.as_ref())
+            {
                 Some((_, existing)) => existing.extend(props),
                 None => event_types.push((name.to_string(), props)),
             }
         }
     }
+    // Props sorted and distinct, looked up by binary search: reading an event with many
+    // props against a plan with many stays near-linear.
+    for (_, props) in event_types.iter_mut() {
+        let order = index_by(props.len(), &|i| &props[i]);
+        crate::sort::permute(props, &order);
+        props.dedup();
+    }
 
     let mut categories = Vec::new();
     match doc.get("categories") {
-        None => r.fail(ErrorKind::MissingField("categories"), "", Some(doc)),
+        None => r.missing("categories", "", doc),
         Some(cats) => {
             let fields = r.fields(cats, "categories");
             if fields.is_empty() && matches!(cats.value, Value::Obj(_)) {
@@ -353,8 +312,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                 let Some(c) = r.object(c, &path, CATEGORY_FIELDS) else {
                     continue;
                 };
-                let min = r.num(c, "min", &path, |_| true, "").unwrap_or(None);
-                let max = r.num(c, "max", &path, |_| true, "").unwrap_or(None);
+                let min = r.num(c, "min", &path, &limits::POINTS).unwrap_or(None);
+                let max = r.num(c, "max", &path, &limits::POINTS).unwrap_or(None);
                 let (min, max) = (
                     min.unwrap_or(f64::NEG_INFINITY),
                     max.unwrap_or(f64::INFINITY),
@@ -387,10 +346,13 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             .collect(),
     };
 
+    let page_index = index_by(page_names.len(), &|i| &page_names[i]);
+    let event_index = index_by(event_types.len(), &|i| &event_types[i].0);
+    let category_index = index_by(categories.len(), &|i| &categories[i].name);
     let mut set = RuleSet {
         version,
         pages,
-        page_names,
+        page_names: page_names.into(),
         event_types,
         categories,
         rules: Vec::new(),
@@ -398,12 +360,15 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         competitor_domains,
         reads_url: false,
         reads_form: false,
+        page_index,
+        event_index,
+        category_index,
         #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
         accounts: None,
     };
 
     match doc.get("rules") {
-        None => r.fail(ErrorKind::MissingField("rules"), "", Some(doc)),
+        None => r.missing("rules", "", doc),
         Some(list) => {
             let items = match &list.value {
                 Value::Arr(items) => items.as_slice(),
@@ -412,24 +377,28 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
                     &[]
                 }
             };
+            // Which item of `rules` each compiled rule came from.
+            let mut item_of = Vec::new();
             for (i, node) in items.iter().enumerate() {
                 let path = at_index("rules", i);
                 if let Some(rule) = rule::rule(r, &set, node, &path, half_life) {
-                    if set.rules.iter().any(|x| x.id == rule.id) {
-                        let idp = join(&path, "id");
-                        r.fail(
-                            ErrorKind::DuplicateRuleId(rule.id.clone()),
-                            &idp,
-                            node.get("id"),
-                        );
-                    }
                     set.rules.push(rule);
+                    item_of.push(i);
                 }
+            }
+            // Found by sorting: a pairwise check is quadratic (200k rules: minutes).
+            for j in crate::sort::repeats(set.rules.len(), &|j| &set.rules[j].id) {
+                let node = &items[item_of[j]];
+                r.fail(
+                    ErrorKind::DuplicateRuleId(set.rules[j].id.clone()),
+                    &join(&at_index("rules", item_of[j]), "id"),
+                    node.get("id"),
+                );
             }
         }
     }
 
-    set.bands = bands(r, doc, "");
+    set.bands = sections::bands(r, doc, "");
     #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
     {
         set.accounts = accounts::read(r, doc, &set.bands);
@@ -444,72 +413,14 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     Some(set)
 }
 
-/// The `bands` list of `parent` (the document, or its `accounts` section at `prefix`).
-fn bands(r: &mut Reader, parent: &Node, prefix: &str) -> Vec<Band> {
-    let Some(list) = parent.get("bands") else {
-        r.fail(ErrorKind::MissingField("bands"), prefix, Some(parent));
-        return Vec::new();
+/// Problems in the order of their place in the text (some, like repeated ids, are found
+/// after the whole list is read), as a compiler lists them.
+fn in_text_order(mut errors: Vec<Error>) -> Vec<Error> {
+    let key = |i: u32| {
+        let e = &errors[i as usize];
+        (e.line, e.column, i)
     };
-    let list_path = join(prefix, "bands");
-    let mut out: Vec<Band> = Vec::new();
-    for (i, b) in r
-        .array(list, &list_path, "bands")
-        .unwrap_or(&[])
-        .iter()
-        .enumerate()
-    {
-        let path = at_index(&list_path, i);
-        let Some(b) = r.object(b, &path, BAND_FIELDS) else {
-            continue;
-        };
-        let Some(name) = r.req_str(b, "name", &path) else {
-            continue;
-        };
-        let Ok(min) = r.num(b, "min", &path, |_| true, "") else {
-            continue;
-        };
-        let action = match b.get("action") {
-            None
-            | Some(Node {
-                value: Value::Null, ..
-            }) => None,
-            Some(a) => r.str_of(a, &join(&path, "action")).map(str::to_string),
-        };
-        if out.iter().any(|x| x.name == name) {
-            r.fail(
-                ErrorKind::DuplicateBandName(name.into()),
-                &join(&path, "name"),
-                b.get("name"),
-            );
-        } else if min.is_none() && out.iter().any(|x| x.min.is_none()) {
-            r.fail(ErrorKind::SecondCatchAllBand, &path, Some(b));
-        } else if min.is_some() && out.iter().any(|x| x.min == min) {
-            r.fail(
-                ErrorKind::DuplicateBandMin,
-                &join(&path, "min"),
-                b.get("min"),
-            );
-        }
-        out.push(Band {
-            name: name.to_string(),
-            min,
-            action,
-        });
-    }
-    // Greatest min first, the catch-all last.
-    let key = |b: &Band| b.min.unwrap_or(f64::NEG_INFINITY);
-    insertion_sort_by(&mut out, |a, b| key(a) > key(b));
-    out
-}
-
-/// A stable insertion sort (`before(a, b)`: a goes first). The lists are a handful of
-/// items, and the library sort would add kilobytes to the browser build.
-fn insertion_sort_by<T>(v: &mut [T], before: impl Fn(&T, &T) -> bool) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && before(&v[j], &v[j - 1]) {
-            v.swap(j - 1, j);
-            j -= 1;
-        }
-    }
+    let order = crate::sort::order(errors.len(), &|a, b| key(a) < key(b));
+    crate::sort::permute(&mut errors, &order);
+    errors
 }

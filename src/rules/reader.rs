@@ -3,13 +3,16 @@
 
 use crate::prelude::*;
 
+use super::limits::Limit;
 use crate::error::{Error, ErrorKind};
-use crate::json::{Node, Value};
+use crate::json::{key_at, Node, Positions, Value};
 
 /// Collects problems while reading a document; each is stamped with its line and column
 /// when the document came from text.
 pub struct Reader<'t> {
     text: Option<&'t str>,
+    /// Built at the first problem, so many problems cost no re-scan of the text each.
+    positions: Option<Positions>,
     pub errors: Vec<Error>,
 }
 
@@ -17,20 +20,44 @@ impl<'t> Reader<'t> {
     pub fn new(text: Option<&'t str>) -> Self {
         Reader {
             text,
+            positions: None,
             errors: Vec::new(),
         }
     }
 
-    pub fn push(&mut self, e: Error, node: Option<&Node>) {
-        let e = match (self.text, node) {
-            (Some(t), Some(n)) => e.at(t, n.at),
-            _ => e,
-        };
+    /// Records `e` at byte offset `at` of the text (when there is one).
+    fn push_at(&mut self, mut e: Error, at: Option<u32>) {
+        if let (Some(t), Some(at)) = (self.text, at) {
+            let (line, column) = self
+                .positions
+                .get_or_insert_with(|| Positions::new(t))
+                .line_col(t, at);
+            e.line = line;
+            e.column = column;
+        }
         self.errors.push(e);
+    }
+
+    /// Records `e` at the value `node`.
+    pub fn push(&mut self, e: Error, node: Option<&Node>) {
+        self.push_at(e, node.map(|n| n.at));
     }
 
     pub fn fail(&mut self, kind: ErrorKind, path: &str, node: Option<&Node>) {
         self.push(Error::new(kind, path), node);
+    }
+
+    /// A problem about a key (unknown, or not allowed here), at the key rather than at
+    /// its value: `node` is the key's value.
+    pub fn fail_key(&mut self, kind: ErrorKind, path: &str, node: &Node) {
+        let at = self.text.map(|t| key_at(t, node.at));
+        self.push_at(Error::new(kind, path), at);
+    }
+
+    /// A required field that is absent: the path names the field, the position is the
+    /// object that lacks it.
+    pub fn missing(&mut self, key: &'static str, path: &str, obj: &Node) {
+        self.fail(ErrorKind::MissingField(key), &join(path, key), Some(obj));
     }
 
     pub(crate) fn wrong(&mut self, expected: &'static str, path: &str, node: &Node) {
@@ -55,7 +82,7 @@ impl<'t> Reader<'t> {
                     field: k.to_string(),
                     allowed,
                 };
-                self.fail(kind, &join(path, k), Some(v));
+                self.fail_key(kind, &join(path, k), v);
             }
         }
         Some(node)
@@ -69,7 +96,7 @@ impl<'t> Reader<'t> {
     ) -> Option<&'n str> {
         match obj.get(key) {
             None => {
-                self.fail(ErrorKind::MissingField(key), path, Some(obj));
+                self.missing(key, path, obj);
                 None
             }
             Some(n) => self.str_of(n, &join(path, key)),
@@ -99,30 +126,29 @@ impl<'t> Reader<'t> {
         }
     }
 
-    /// An optional number that must satisfy `ok`; `Err(())` when present but invalid.
+    /// An optional number within `limit`; `Err(())` when present but invalid.
     pub(crate) fn num(
         &mut self,
         obj: &Node,
         key: &str,
         path: &str,
-        ok: fn(f64) -> bool,
-        rule: &'static str,
+        limit: &Limit,
     ) -> Result<Option<f64>, ()> {
         let Some(n) = obj.get(key) else {
             return Ok(None);
         };
         let p = join(path, key);
-        match n.as_f64() {
-            Some(x) if x.is_finite() && ok(x) => Ok(Some(x)),
-            Some(_) => {
-                self.fail(ErrorKind::InvalidValue(rule), &p, Some(n));
-                Err(())
-            }
+        let kind = match n.as_f64() {
             None => {
                 self.wrong("a number", &p, n);
-                Err(())
+                return Err(());
             }
-        }
+            Some(x) if !(limit.ok)(x) => ErrorKind::InvalidValue(limit.rule),
+            Some(x) if x.is_finite() && limit.lo <= x && x <= limit.hi => return Ok(Some(x)),
+            Some(_) => ErrorKind::OutOfRange(limit.range),
+        };
+        self.fail(kind, &p, Some(n));
+        Err(())
     }
 
     pub(crate) fn array<'n, 'j>(
@@ -159,8 +185,12 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside
+/// the document ends up with the whole document's empty path.
 pub fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
+    if key.is_empty() {
+        [path, "[\"\"]"].concat()
+    } else if path.is_empty() {
         key.to_string()
     } else {
         [path, ".", key].concat()

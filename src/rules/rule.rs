@@ -64,13 +64,7 @@ pub(crate) fn event_cond(
             }
         },
     };
-    let dwell = r.num(
-        obj,
-        "minDwellSeconds",
-        path,
-        |x| x >= 0.0,
-        "must be a number >= 0",
-    );
+    let dwell = r.num(obj, "minDwellSeconds", path, &limits::DWELL);
     let mut conds = Vec::new();
     if let Some(list) = obj.get("where") {
         let wpath = join(path, "where");
@@ -88,11 +82,10 @@ pub(crate) fn event_cond(
         }
     }
     let min_dwell_ms = dwell.ok()?.unwrap_or(0.0) * 1000.0;
-    let page_names = if conds.iter().any(|c| c.field == conditions::Field::Page) {
-        set.page_names.clone()
-    } else {
-        Vec::new()
-    };
+    let page_names = conds
+        .iter()
+        .any(|c| c.field == conditions::Field::Page)
+        .then(|| set.page_names.clone());
     ok.then_some(EventCond {
         event,
         page,
@@ -101,13 +94,6 @@ pub(crate) fn event_cond(
         conds,
         page_names,
     })
-}
-
-fn positive(x: f64) -> bool {
-    x > 0.0
-}
-fn non_negative(x: f64) -> bool {
-    x >= 0.0
 }
 
 pub(super) fn rule(
@@ -120,7 +106,7 @@ pub(super) fn rule(
     let obj = r.object(node, path, RULE_FIELDS)?;
     let id = r.req_str(obj, "id", path);
     let category = match r.req_str(obj, "category", path) {
-        Some(name) => match set.categories.iter().position(|c| c.name == name) {
+        Some(name) => match set.category_id(name) {
             Some(i) => Some(i),
             None => {
                 let p = join(path, "category");
@@ -136,13 +122,10 @@ pub(super) fn rule(
     };
     let points = match obj.get("points") {
         None => {
-            r.fail(ErrorKind::MissingField("points"), path, Some(obj));
+            r.missing("points", path, obj);
             None
         }
-        Some(_) => r
-            .num(obj, "points", path, |_| true, "must be a finite number")
-            .ok()
-            .flatten(),
+        Some(_) => r.num(obj, "points", path, &limits::POINTS).ok().flatten(),
     };
     let disqualify = match obj.get("disqualify") {
         None => Some(false),
@@ -155,47 +138,23 @@ pub(super) fn rule(
             None
         }
     };
-    let int_ge1 = |x: f64| x >= 1.0 && x <= u32::MAX as f64 && x == (x as u32) as f64;
-    let max_count = r.num(
-        obj,
-        "maxCount",
-        path,
-        int_ge1,
-        "must be a whole number >= 1",
-    );
-    let skip_first = r.num(
-        obj,
-        "skipFirst",
-        path,
-        int_ge1,
-        "must be a whole number >= 1",
-    );
-    let cooldown = r.num(
-        obj,
-        "cooldownMinutes",
-        path,
-        non_negative,
-        "must be a number >= 0",
-    );
-    let within = r.num(obj, "withinDays", path, positive, "must be a number > 0");
+    let max_count = r.num(obj, "maxCount", path, &limits::MAX_COUNT);
+    // skipFirst (a leadscore extension) counts occurrences like maxCount.
+    let skip_first = r.num(obj, "skipFirst", path, &limits::MAX_COUNT);
+    let cooldown = r.num(obj, "cooldownMinutes", path, &limits::COOLDOWN);
+    let within = r.num(obj, "withinDays", path, &limits::WITHIN_DAYS);
     let half_life = match obj.get("halfLifeDays") {
         None => Ok(doc_half_life),
         Some(Node {
             value: Value::Null, ..
         }) => Ok(None),
-        Some(_) => r.num(
-            obj,
-            "halfLifeDays",
-            path,
-            positive,
-            "must be a number > 0, or null",
-        ),
+        Some(_) => r.num(obj, "halfLifeDays", path, &limits::RULE_HALF_LIFE),
     };
 
     let wpath = join(path, "when");
     let when = match obj.get("when") {
         None => {
-            r.fail(ErrorKind::MissingField("when"), path, Some(obj));
+            r.missing("when", path, obj);
             None
         }
         Some(w) => when(r, set, w, &wpath),
@@ -209,7 +168,7 @@ pub(super) fn rule(
             "halfLifeDays",
         ] {
             if let Some(n) = obj.get(key) {
-                r.fail(ErrorKind::NotForTraits(key), &join(path, key), Some(n));
+                r.fail_key(ErrorKind::NotForTraits(key), &join(path, key), n);
             }
         }
     }
@@ -265,17 +224,11 @@ fn when(r: &mut Reader, set: &RuleSet, w: &Node, path: &str) -> Option<When> {
             }
             let span = match w.get("maxSpanDays") {
                 None => {
-                    r.fail(ErrorKind::MissingField("maxSpanDays"), path, Some(w));
+                    r.missing("maxSpanDays", path, w);
                     None
                 }
                 Some(_) => r
-                    .num(
-                        w,
-                        "maxSpanDays",
-                        path,
-                        non_negative,
-                        "must be a number >= 0",
-                    )
+                    .num(w, "maxSpanDays", path, &limits::SPAN_DAYS)
                     .ok()
                     .flatten(),
             };

@@ -74,21 +74,21 @@ pub(super) fn needed(set: &RuleSet, ev: &[Event], now: f64) -> Vec<bool> {
 
 /// Identify: the last event that set each trait key decides the final traits.
 fn keep_trait_setters(ev: &[Event], upto: usize, keep: &mut [bool]) {
-    let mut setters: Vec<(&str, usize)> = Vec::new();
+    // Every setting in reading order with its event, then the last of each key.
+    let mut settings = Vec::new();
+    let mut setter = Vec::new();
     for (i, e) in ev[..upto]
         .iter()
         .enumerate()
         .filter(|(_, e)| e.ty == IDENTIFY)
     {
-        for (k, _) in e.traits() {
-            match setters.iter_mut().find(|(n, _)| n == k) {
-                Some(s) => s.1 = i,
-                None => setters.push((k, i)),
-            }
+        for (k, v) in e.traits() {
+            settings.push((k.as_str(), v));
+            setter.push(i);
         }
     }
-    for (_, i) in setters {
-        keep[i] = true;
+    for j in crate::engine::last_per_key(&settings) {
+        keep[setter[j]] = true;
     }
 }
 

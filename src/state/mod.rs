@@ -108,7 +108,9 @@ impl Visitor {
     /// Reads saved state. Events the rules no longer accept are dropped and returned as
     /// problems; the rest are kept. A text that is not state at all is an error.
     pub fn from_text(set: &RuleSet, text: &str) -> Result<(Visitor, Vec<Error>), Error> {
-        let node = json::read(text)?;
+        // Lenient about numbers: an event holding `1e400` is dropped on its own below,
+        // rather than the whole state.
+        let node = json::parse_lenient(text).map_err(|e| e.into_error(text))?;
         match node.get("v").and_then(|v| v.as_f64()) {
             Some(v) if v == STATE_VERSION as f64 => {}
             _ => {
@@ -118,23 +120,32 @@ impl Visitor {
         }
         let Some(Value::Arr(items)) = node.get("events").map(|n| &n.value) else {
             let kind = ErrorKind::MissingField("events");
-            return Err(Error::new(kind, ""));
+            return Err(Error::new(kind, "events"));
         };
-        let mut v = Visitor::default();
+        let mut events = Vec::with_capacity(items.len());
+        let mut raw: Vec<Box<str>> = Vec::with_capacity(items.len());
         let mut dropped = Vec::new();
         for (i, item) in items.iter().enumerate() {
             match set.event(item) {
-                Ok(e) => v.push(
-                    e,
-                    Some(json::slice(text, item.at as usize, item.end as usize).into()),
-                ),
+                Ok(e) => {
+                    events.push(e);
+                    raw.push(json::slice(text, item.at as usize, item.end as usize).into());
+                }
                 Err(mut e) => {
                     e.path = within(&at_index("events", i), &e.path);
                     dropped.push(e.at(text, item.at));
                 }
             }
         }
-        Ok((v, dropped))
+        // Stored in order; text from elsewhere may not be: one sort, not an insertion
+        // per event (quadratic on a long reversed list).
+        if !events.windows(2).all(|w| w[0].ts <= w[1].ts) {
+            let key = |i: u32| (events[i as usize].ts, i);
+            let order = crate::sort::order(events.len(), &|a, b| key(a) < key(b));
+            crate::sort::permute(&mut events, &order);
+            crate::sort::permute(&mut raw, &order);
+        }
+        Ok((Visitor { events, raw }, dropped))
     }
 
     /// Adds the events of `other` that this state does not already hold: how two tabs'

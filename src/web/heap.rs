@@ -4,84 +4,117 @@
 //! tenth of the code of the default allocator, which matters for a file every page loads.
 //! Memory freed to a class is reused only by that class; the tag's footprint stays at the
 //! largest working set it has had (tens to hundreds of KiB).
+//!
+//! The logic is generic over where pages come from ([`Pages`]): wasm's `memory.grow` in
+//! the tag, a `Vec`-backed arena in the native tests (lib.rs includes this file under
+//! `cfg(test)`), so the same code is what the tests exercise.
 
-use core::alloc::{GlobalAlloc, Layout};
-use core::cell::UnsafeCell;
+use core::alloc::Layout;
 use core::ptr::null_mut;
 
 const PAGE: usize = 65536;
 /// Blocks are at least this big (room for the free-list link) and this aligned.
 const MIN_CLASS: u32 = 4; // 16 bytes
+/// Size classes up to 2^(CLASSES-1) bytes; anything larger is refused (null).
+const CLASSES: usize = 32;
 
-struct Heap {
+/// A source of fresh, zero-based-or-not, contiguous pages of `PAGE` bytes.
+pub(crate) trait Pages {
+    /// Adds `n` pages; the address of the first, or `None` when memory is exhausted.
+    fn grow(&mut self, n: usize) -> Option<usize>;
+}
+
+pub(crate) struct Heap<P> {
     /// Head of each class's free list (0 = empty); a free block holds the next link.
-    free: [usize; 32],
+    free: [usize; CLASSES],
     next: usize,
     end: usize,
+    pages: P,
 }
 
-pub struct Classes(UnsafeCell<Heap>);
-
-// wasm32 without threads: there is one thread, so no two calls ever overlap.
-unsafe impl Sync for Classes {}
-
-#[global_allocator]
-static ALLOCATOR: Classes = Classes(UnsafeCell::new(Heap {
-    free: [0; 32],
-    next: 0,
-    end: 0,
-}));
-
-fn class(layout: &Layout) -> u32 {
+/// The size class of a layout: log2 of the block size that holds it, or `None` when no
+/// class is large enough (the allocation then fails instead of indexing out of bounds).
+pub(crate) fn class(layout: &Layout) -> Option<u32> {
     let size = layout.size().max(layout.align()).max(1 << MIN_CLASS);
-    size.next_power_of_two().trailing_zeros()
+    let c = size.checked_next_power_of_two()?.trailing_zeros();
+    ((c as usize) < CLASSES).then_some(c)
 }
 
-impl Heap {
-    unsafe fn bump(&mut self, size: usize, align: usize) -> *mut u8 {
-        let mut at = (self.next + align - 1) & !(align - 1);
-        if at + size > self.end || self.end == 0 {
-            let pages = (size + align).div_ceil(PAGE);
-            let old = core::arch::wasm32::memory_grow(0, pages);
-            if old == usize::MAX {
+impl<P: Pages> Heap<P> {
+    pub(crate) const fn new(pages: P) -> Self {
+        Heap {
+            free: [0; CLASSES],
+            next: 0,
+            end: 0,
+            pages,
+        }
+    }
+
+    fn bump(&mut self, size: usize, align: usize) -> *mut u8 {
+        let aligned = |n: usize| n.checked_add(align - 1).map(|n| n & !(align - 1));
+        let mut at = aligned(self.next);
+        let fits = at
+            .and_then(|a| a.checked_add(size))
+            .is_some_and(|e| e <= self.end);
+        if !fits || self.end == 0 {
+            let Some(pages) = size.checked_add(align).map(|n| n.div_ceil(PAGE)) else {
                 return null_mut();
-            }
-            let base = old * PAGE;
+            };
+            let Some(base) = self.pages.grow(pages) else {
+                return null_mut();
+            };
             // Another grower (none today) would leave a gap: start over at the new pages.
             if base != self.end {
                 self.next = base;
             }
             self.end = base + pages * PAGE;
-            at = (self.next + align - 1) & !(align - 1);
+            at = aligned(self.next);
         }
-        self.next = at + size;
-        at as *mut u8
+        match at {
+            Some(a) => {
+                self.next = a + size;
+                a as *mut u8
+            }
+            None => null_mut(),
+        }
     }
-}
 
-unsafe impl GlobalAlloc for Classes {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let h = &mut *self.0.get();
-        let c = class(&layout);
-        let head = h.free[c as usize];
+    /// # Safety
+    /// As `GlobalAlloc::alloc`.
+    pub(crate) unsafe fn alloc(&mut self, layout: Layout) -> *mut u8 {
+        let Some(c) = class(&layout) else {
+            return null_mut();
+        };
+        let head = self.free[c as usize];
         // Blocks are carved 16-aligned; a rare stricter alignment always gets a fresh one.
         if head != 0 && layout.align() <= 1 << MIN_CLASS {
-            h.free[c as usize] = *(head as *const usize);
+            self.free[c as usize] = *(head as *const usize);
             return head as *mut u8;
         }
-        h.bump(1 << c, layout.align().max(1 << MIN_CLASS))
+        self.bump(1 << c, layout.align().max(1 << MIN_CLASS))
     }
 
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let h = &mut *self.0.get();
-        let c = class(&layout) as usize;
-        *(ptr as *mut usize) = h.free[c];
-        h.free[c] = ptr as usize;
+    /// # Safety
+    /// As `GlobalAlloc::dealloc`: `ptr` came from `alloc` with this `layout`.
+    pub(crate) unsafe fn dealloc(&mut self, ptr: *mut u8, layout: Layout) {
+        // A block exists only for a layout that has a class.
+        let Some(c) = class(&layout) else {
+            return;
+        };
+        *(ptr as *mut usize) = self.free[c as usize];
+        self.free[c as usize] = ptr as usize;
     }
 
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+    /// # Safety
+    /// As `GlobalAlloc::realloc`.
+    pub(crate) unsafe fn realloc(
+        &mut self,
+        ptr: *mut u8,
+        layout: Layout,
+        new_size: usize,
+    ) -> *mut u8 {
         let new = Layout::from_size_align_unchecked(new_size, layout.align());
-        if class(&new) == class(&layout) {
+        if class(&new).is_some() && class(&new) == class(&layout) {
             return ptr;
         }
         let p = self.alloc(new);
@@ -92,3 +125,44 @@ unsafe impl GlobalAlloc for Classes {
         p
     }
 }
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use super::{Heap, Pages, PAGE};
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::cell::UnsafeCell;
+
+    /// The module's own linear memory.
+    pub struct Memory;
+
+    impl Pages for Memory {
+        fn grow(&mut self, n: usize) -> Option<usize> {
+            let old = core::arch::wasm32::memory_grow(0, n);
+            (old != usize::MAX).then(|| old * PAGE)
+        }
+    }
+
+    pub struct Classes(UnsafeCell<Heap<Memory>>);
+
+    // wasm32 without threads: there is one thread, so no two calls ever overlap.
+    unsafe impl Sync for Classes {}
+
+    #[global_allocator]
+    static ALLOCATOR: Classes = Classes(UnsafeCell::new(Heap::new(Memory)));
+
+    unsafe impl GlobalAlloc for Classes {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            (*self.0.get()).alloc(layout)
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            (*self.0.get()).dealloc(ptr, layout)
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            (*self.0.get()).realloc(ptr, layout, new_size)
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "heap_tests.rs"]
+mod tests;

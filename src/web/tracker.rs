@@ -8,9 +8,13 @@ use crate::prelude::*;
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
 use crate::json::write_str;
+use crate::privacy;
 use crate::rules::RuleSet;
 use crate::state::Visitor;
 use wasm_bindgen::prelude::*;
+
+/// Fields named at most in the warning about data not kept.
+const MAX_NAMED: usize = 12;
 
 /// Compact again after this many new events; amortises the pruning walk.
 const COMPACT_EVERY: usize = 32;
@@ -28,6 +32,10 @@ pub struct Tracker {
     warned: bool,
     /// Storage lacks events this tab holds (set by `pull`).
     behind: bool,
+    /// Storage held personal data that `pull` cleaned away: write the clean state back.
+    scrubbed: bool,
+    /// The one warning about data not kept has been given (see src/privacy).
+    privacy_warned: bool,
     /// `localStorage` as the page handed it over (None: unavailable). Reading it is the
     /// JavaScript's job because that is where a SecurityError can be caught for free;
     /// reaching it from here would ship the global-object probing of wasm-bindgen.
@@ -57,11 +65,16 @@ impl Tracker {
             compact_at: COMPACT_EVERY,
             warned: false,
             behind: false,
+            scrubbed: false,
+            privacy_warned: false,
             storage,
         };
         if persist {
             t.pull();
             t.visitor.compact(&t.set, now);
+            if t.scrubbed && t.persist {
+                t.save(now);
+            }
         }
         Ok(t)
     }
@@ -217,17 +230,32 @@ impl Tracker {
 
 impl Tracker {
     fn apply(&mut self, text: &str, now: f64, update: bool) -> JsValue {
+        // Checked as given (errors point into the caller's text), then kept without
+        // personal data: what is stored and sent is the cleaned text.
         let e = match self.set.event_from_text(text) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
         };
+        let kept = privacy::clean_event(&self.set, text);
+        self.privacy_warn(&kept.dropped);
+        let Some(clean) = kept.text else {
+            return JsValue::NULL;
+        };
+        let e = match clean == text {
+            true => e,
+            false => match self.set.event_from_text(&clean) {
+                Ok(e) => e,
+                Err(err) => return js_problem(&err),
+            },
+        };
+        let text: Box<str> = clean.into();
         if self.persist {
             self.pull();
         }
         if update {
-            self.visitor.update_page_view(e, text.into());
+            self.visitor.update_page_view(e, text);
         } else {
-            self.visitor.push(e, Some(text.into()));
+            self.visitor.push(e, Some(text));
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -263,7 +291,11 @@ impl Tracker {
             }
             Some(t) if Some(&t) == self.last.as_ref() => false,
             Some(t) => {
-                match Visitor::from_text(&self.set, &t) {
+                // State written by an older tag may hold personal data: cleaned here.
+                let (clean, dropped) = privacy::clean_state(&self.set, &t);
+                self.privacy_warn(&dropped);
+                self.scrubbed |= clean != t;
+                match Visitor::from_text(&self.set, &clean) {
                     Ok((stored, dropped)) => {
                         if !dropped.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
@@ -302,6 +334,26 @@ impl Tracker {
     fn fall_back(&mut self, why: &str) {
         self.persist = false;
         self.warn(&[why, "; scoring in memory for this page only"].concat());
+    }
+
+    /// One console warning per page naming what was not kept (keys, never values).
+    fn privacy_warn(&mut self, dropped: &[String]) {
+        if self.privacy_warned || dropped.is_empty() {
+            return;
+        }
+        self.privacy_warned = true;
+        let mut message =
+            String::from("leadscore: not kept (personal data, or traits no rule reads): ");
+        for (i, d) in dropped.iter().take(MAX_NAMED).enumerate() {
+            if i > 0 {
+                message.push_str(", ");
+            }
+            message.push_str(d);
+        }
+        if dropped.len() > MAX_NAMED {
+            message.push_str(", …");
+        }
+        web_sys::console::warn_1(&message.into());
     }
 
     fn warn(&mut self, message: &str) {

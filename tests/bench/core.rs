@@ -1,7 +1,9 @@
 //! Core benchmark (`cargo bench --bench core`, run by `npm run bench`): batch throughput of
 //! `leadscore score` on 10,000 visitors × 100 events with 30 rules, and the time to re-score
 //! one visitor with 1,000 stored events and 50 rules, side by side with 100 events so the
-//! ratio shows whether the cost stays flat. Prints a table, writes target/bench/core.json.
+//! ratio shows whether the cost stays flat; and `check` of 10,000 vs 100,000 rules, valid and
+//! broken, whose ratio shows whether validation stays near-linear. Prints a table, writes
+//! target/bench/core.json.
 
 use leadscore::{RuleSet, Visitor};
 use std::fmt::Write as _;
@@ -175,10 +177,80 @@ fn verify_ms(set: &RuleSet, n: usize) -> f64 {
     median(samples)
 }
 
+/// Median milliseconds of `RuleSet::from_text` (what `leadscore check` does) on `text`,
+/// and the number of problems found.
+fn check_ms(text: &str) -> (f64, usize) {
+    let mut problems = 0;
+    let samples = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            problems = match RuleSet::from_text(std::hint::black_box(text)) {
+                Ok(_) => 0,
+                Err(e) => e.len(),
+            };
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    (median(samples), problems)
+}
+
+/// `n` rules that each have two problems (a repeated id, a misspelt key), on one line,
+/// as a minified file would be: the reader's cost per problem must not grow with `n`.
+fn broken_rules(n: usize) -> String {
+    rules(n).replace("{\"id\":\"r", "{\"maxCont\":1,\"id\":\"same\",\"x\":\"r")
+}
+
+/// Check of 10,000 vs 100,000 rules (valid, and all broken): near-linear means a ratio
+/// near 10. `cargo bench --bench core -- check` runs only this part.
+fn check_table() -> String {
+    let mut json = String::from("{");
+    println!("\nleadscore check (RuleSet::from_text), median of 3");
+    println!("{:<58} {:>14} {:>10}", "measure", "value", "target");
+    for (name, make) in [
+        ("valid", rules as fn(usize) -> String),
+        ("broken", broken_rules),
+    ] {
+        let small = make(10_000);
+        let large = make(100_000);
+        let (ms10k, p10k) = check_ms(&small);
+        let (ms100k, p100k) = check_ms(&large);
+        println!(
+            "{:<58} {:>14.1} {:>10}",
+            format!("check 10,000 {name} rules ({p10k} problems): ms"),
+            ms10k,
+            ""
+        );
+        println!(
+            "{:<58} {:>14.1} {:>10}",
+            format!("check 100,000 {name} rules ({p100k} problems): ms"),
+            ms100k,
+            ""
+        );
+        println!(
+            "{:<58} {:>14.2} {:>10}",
+            format!("ratio 100,000 / 10,000 {name} rules"),
+            ms100k / ms10k,
+            "~10"
+        );
+        let _ = write!(
+            json,
+            "{}\"{name}\":{{\"ms10000\":{ms10k},\"ms100000\":{ms100k},\"ratio\":{}}}",
+            if json.len() > 1 { "," } else { "" },
+            ms100k / ms10k
+        );
+    }
+    json.push('}');
+    json
+}
+
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = root.join("target/bench");
     std::fs::create_dir_all(&dir).unwrap();
+    if std::env::args().any(|a| a == "check") {
+        check_table();
+        return;
+    }
 
     // Batch: the real binary, as CI and servers run it.
     let status = Command::new("cargo")
@@ -294,8 +366,9 @@ fn main() {
         "~10"
     );
 
+    let check = check_table();
     let json = format!(
-        "{{\"batch\":{{\"visitors\":{visitors},\"eventsPerVisitor\":{per},\"rules\":30,\"seconds\":{batch_s},\"eventsPerSecond\":{eps}}},\
+        "{{\"check\":{check},\"batch\":{{\"visitors\":{visitors},\"eventsPerVisitor\":{per},\"rules\":30,\"seconds\":{batch_s},\"eventsPerSecond\":{eps}}},\
 \"rescore\":{{\"rules\":50,\"us100\":{us100},\"us1000\":{us1k},\"us10000\":{us10k},\"kept100\":{kept100},\"kept1000\":{kept1k},\"kept10000\":{kept10k},\"us1000Uncompacted\":{raw1k},\"compact1000\":{compact1k}}},\
 \"verify\":{{\"rules\":30,\"ms10000\":{verify10k},\"ms100000\":{verify100k}}}}}"
     );

@@ -12,7 +12,6 @@ const DEFAULT_KEY = 'leadscore:v1';
 const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent'];
 /** Marks the API on `window.leadscore`, so the loader knows it from a page's own object. */
 export const API_MARK = Symbol.for('leadscore.api');
-const PII_TRAITS = ['email', 'name', 'first_name', 'last_name', 'full_name', 'phone', 'mobile', 'address'];
 
 /**
  * Starts leadscore and resolves to its API. Options: `rules` (text or object), or
@@ -239,17 +238,11 @@ function createApi(rulesText, o) {
       if (props && Object.keys(props).length) e.props = props;
       return record(e);
     }, () => failure('inert', 'leadscore is not running')),
-    /** Records traits. Personal data never leaves this call: an `email` becomes
-     * `email_type`; names, phone numbers and addresses are dropped. */
+    /** Records traits. The core keeps only those the rules read, turns an address under
+     * an email key into `email_type` and drops anything personal (src/privacy). */
     identify: guard((traits) => {
       if (!isObject(traits)) return failure('wrong_type', 'identify(traits): traits must be an object');
-      const clean = {};
-      for (const [k, v] of Object.entries(traits)) {
-        if (k === 'email') { const t = emailType(v); if (t) clean.email_type = t; }
-        else if (!PII_TRAITS.includes(k)) clean[k] = v;
-      }
-      if (!Object.keys(clean).length) return { ok: true };
-      return record({ type: 'identify', ts: Date.now(), traits: clean });
+      return record({ type: 'identify', ts: Date.now(), traits });
     }, () => failure('inert', 'leadscore is not running')),
     /** on('change' | 'band', fn) → unsubscribe function. */
     on: guard((name, fn) => {

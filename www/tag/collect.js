@@ -16,18 +16,11 @@ export function formName(form) {
   }
 }
 
-const PII_PARAMS = /^(e-?mail|name|first_?name|last_?name|full_?name|phone|mobile|tel|address|password|pass|token)$/i;
-
-/** The URL as recorded: query parameters that carry personal data (by name, or any value
- * with an '@') are removed, so a GET form or a tracking link never stores an address. */
+/** The URL as recorded, absolute. The core removes personal data from it (by key and by
+ * value, in path, query and fragment: src/privacy) before anything is kept. */
 export function cleanUrl(href) {
   try {
-    const u = new URL(href, location.href);
-    for (const [k, v] of [...u.searchParams]) {
-      if (PII_PARAMS.test(k) || v.includes('@')) u.searchParams.delete(k);
-    }
-    if (u.hash.includes('@')) u.hash = '';
-    return u.href;
+    return new URL(href, location.href).href;
   } catch {
     return location.origin + location.pathname;
   }
