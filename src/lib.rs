@@ -18,6 +18,10 @@ pub(crate) mod prelude {
     pub use alloc::{format, vec};
 }
 
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub mod accounts;
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub mod backtest;
 pub mod conditions;
 pub mod decay;
 pub mod engine;
@@ -26,6 +30,8 @@ pub mod events;
 pub mod explain;
 pub mod json;
 pub mod occurrences;
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub mod outcomes;
 pub mod pages;
 pub mod payload;
 pub mod privacy;
@@ -33,6 +39,8 @@ pub mod rules;
 pub mod schema;
 mod sort;
 pub mod state;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod synth;
 pub mod traits;
 
 /// The tag's allocator, tested natively over an arena (its wasm half stays wasm-only).

@@ -26,6 +26,29 @@ const DOC: &[Prop] = &[
     ("rules", r##""type":"array","items":{"$ref":"#/definitions/rule"}"##, "Required. The scoring rules, applied in this order (the explanation lists them in this order too)."),
     ("bands", r##""type":"array","minItems":1,"items":{"$ref":"#/definitions/band"}"##, "Required. Score thresholds: a score falls in the band with the greatest `min` at or below it."),
     ("competitorDomains", r#""type":"array","items":{"type":"string","minLength":1}"#, "leadscore extension: email domains whose addresses make `email_type` = competitor in the browser tag."),
+    ("accounts", r##""$ref":"#/definitions/accounts""##, "leadscore extension: how contacts roll up into account scores (batch and server side: `leadscore score --accounts`, backtests). The site tag skips it."),
+];
+const ACCOUNTS: &[Prop] = &[
+    ("description", r#""type":"string""#, "What this account model is for."),
+    ("trait", STR, "The trait that names a contact's account (default `account`); a backtest also reads the outcomes' `account` column."),
+    ("top", r#""type":"integer","minimum":1,"maximum":1000"#, "The account score is the sum of its best `top` contacts' scores (default 3)."),
+    ("engagedMin", r#""type":"number""#, "A contact at or above this score counts as engaged (default: the lowest band minimum)."),
+    ("roleTrait", STR, "A trait (e.g. seniority) whose values list the roles engaged in an account."),
+    ("targets", r##""$ref":"#/definitions/targets""##, "Target accounts and the fit points they add to the account score."),
+    ("disqualified", r#""type":"array","items":{"type":"string","minLength":1}"#, "Accounts (case-insensitive) whose account band is `disqualified` and whose contacts are all listed as disqualified."),
+    ("bands", r##""type":"array","minItems":1,"items":{"$ref":"#/definitions/band"}"##, "Required. Account bands, read like the document's bands."),
+];
+const TARGETS: &[Prop] = &[
+    (
+        "points",
+        r#""type":"number""#,
+        "Required: fit points a target account adds.",
+    ),
+    (
+        "accounts",
+        r#""type":"array","items":{"type":"string","minLength":1}"#,
+        "Required: the target accounts (case-insensitive).",
+    ),
 ];
 const PAGE: &[Prop] = &[
     ("category", STR, "Page category name used by rules' `page`."),
@@ -261,7 +284,7 @@ pub fn rules_schema() -> String {
     let mut o = String::with_capacity(8192);
     o.push_str(r#"{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://leadscore.dev/rules.schema.json","title":"leadscore rules","#);
     o.push_str("\"definitions\":{");
-    let defs: [(&str, &[Prop], &[&str]); 9] = [
+    let defs: [(&str, &[Prop], &[&str]); 11] = [
         ("page", PAGE, &["category", "match"]),
         ("eventDecl", EVENT_DECL, &[]),
         ("category", CATEGORY, &[]),
@@ -271,6 +294,8 @@ pub fn rules_schema() -> String {
         ("traits", TRAITS, &["traits"]),
         ("cond", COND, &["field", "op", "value"]),
         ("band", BAND, &["name"]),
+        ("accounts", ACCOUNTS, &["bands"]),
+        ("targets", TARGETS, &["points", "accounts"]),
     ];
     for (i, (name, props, req)) in defs.iter().enumerate() {
         if i > 0 {
@@ -327,6 +352,8 @@ mod tests {
         assert_eq!(names(TRAITS), f.traits);
         assert_eq!(names(BAND), f.band);
         assert_eq!(names(COND), crate::conditions::COND_FIELDS);
+        assert_eq!(names(ACCOUNTS), crate::rules::ACCOUNTS_FIELDS);
+        assert_eq!(names(TARGETS), crate::rules::TARGETS_FIELDS);
         assert_eq!(names(EVENT), crate::events::EVENT_FIELDS);
     }
 

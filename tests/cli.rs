@@ -479,12 +479,46 @@ fn help_and_version_exit_0() {
 }
 
 /// The options each command takes (what its parser accepts).
-const OPTIONS: [(&str, &[&str]); 4] = [
+const OPTIONS: [(&str, &[&str]); 7] = [
     ("check", &["--json"]),
     (
         "score",
-        &["--rules", "--events", "--now", "--pretty", "--strict"],
+        &[
+            "--rules",
+            "--events",
+            "--now",
+            "--pretty",
+            "--strict",
+            "--accounts",
+        ],
     ),
+    (
+        "backtest",
+        &[
+            "--rules",
+            "--events",
+            "--outcomes",
+            "--challenger",
+            "--as-of",
+            "--conversions",
+            "--json",
+        ],
+    ),
+    (
+        "suggest",
+        &[
+            "--rules",
+            "--events",
+            "--outcomes",
+            "--out",
+            "--leads-per-month",
+            "--precision",
+            "--holdout",
+            "--conversions",
+            "--json",
+        ],
+    ),
+    ("synth", &["--events", "--outcomes", "--visitors", "--seed"]),
     (
         "verify",
         &[

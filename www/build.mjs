@@ -47,6 +47,13 @@ export function build({ playground = true } = {}) {
   // The rules format's JSON Schema, from the Rust validator's tables, for editors.
   run('cargo', ['build', '--quiet', '--release', '--bin', 'leadscore']);
   const schema = execFileSync(join(root, 'target/release/leadscore'), ['schema'], { encoding: 'utf8' });
+  // The History view's sample: synthetic journeys of the demo site and their outcomes.
+  if (playground) {
+    const samples = join(out, 'playground/samples');
+    mkdirSync(samples, { recursive: true });
+    execFileSync(join(root, 'target/release/leadscore'), ['synth', '--visitors', '3000', '--seed', '1',
+      '--events', join(samples, 'events.jsonl'), '--outcomes', join(samples, 'outcomes.csv')], { stdio: 'ignore' });
+  }
   writeFileSync(join(pkg, 'rules.schema.json'), schema);
   // The format reference: the page's prose with field tables generated from that schema.
   const reference = join(out, 'docs/rules-format/index.html');

@@ -483,7 +483,7 @@ pub(crate) fn slice(s: &str, from: usize, to: usize) -> &str {
 
 /// Appends a finite number the way JavaScript's JSON.stringify would read it back:
 /// the shortest text that round-trips to the same f64.
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub fn write_num(out: &mut String, n: f64) {
     use core::fmt::Write;
     if n.is_finite() {

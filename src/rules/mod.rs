@@ -11,10 +11,15 @@ use crate::pages::{Flavor, Glob};
 use crate::sort::{find, index_by};
 use alloc::rc::Rc;
 
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+mod accounts;
 pub mod limits;
 mod reader;
 mod rule;
 mod sections;
+
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub use accounts::{Accounts, ACCOUNTS_FIELDS, TARGETS_FIELDS};
 pub use reader::{join, Reader};
 
 /// The five event types every rule set knows, in their fixed id order.
@@ -41,6 +46,7 @@ const DOC_FIELDS: &[&str] = &[
     "rules",
     "bands",
     "competitorDomains",
+    "accounts",
 ];
 const PAGE_FIELDS: &[&str] = &["category", "match"];
 const EVENT_DECL_FIELDS: &[&str] = &["props", "description"];
@@ -120,6 +126,9 @@ pub struct RuleSet {
     page_index: Vec<u32>,
     event_index: Vec<u32>,
     category_index: Vec<u32>,
+    /// The `accounts` section (batch and server side; the site tag skips it).
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    pub accounts: Option<Accounts>,
 }
 
 #[derive(Debug, Clone)]
@@ -354,6 +363,8 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         page_index,
         event_index,
         category_index,
+        #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+        accounts: None,
     };
 
     match doc.get("rules") {
@@ -387,7 +398,11 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         }
     }
 
-    set.bands = sections::bands(r, doc);
+    set.bands = sections::bands(r, doc, "");
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    {
+        set.accounts = accounts::read(r, doc, &set.bands);
+    }
     for c in set.rules.iter().flat_map(Rule::event_conds) {
         set.reads_form |= c.form.is_some();
         for cond in &c.conds {

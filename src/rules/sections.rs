@@ -90,17 +90,19 @@ pub(super) fn pages(r: &mut Reader, doc: &Node) -> (Vec<(Glob, u16)>, Vec<String
 }
 
 /// The bands, greatest `min` first and the catch-all (no `min`) last.
-pub(super) fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
-    let Some(list) = doc.get("bands") else {
-        r.missing("bands", "", doc);
+/// The `bands` list of `parent`: the document's (`prefix` ""), or the `accounts` section's.
+pub(super) fn bands(r: &mut Reader, parent: &Node, prefix: &str) -> Vec<Band> {
+    let Some(list) = parent.get("bands") else {
+        r.missing("bands", prefix, parent);
         return Vec::new();
     };
-    let items = r.array(list, "bands", "bands").unwrap_or(&[]);
+    let list_path = join(prefix, "bands");
+    let items = r.array(list, &list_path, "bands").unwrap_or(&[]);
     let mut out: Vec<Band> = Vec::new();
     // Which item each band came from.
     let mut item_of: Vec<usize> = Vec::new();
     for (i, b) in items.iter().enumerate() {
-        let path = at_index("bands", i);
+        let path = at_index(&list_path, i);
         let Some(b) = r.object(b, &path, BAND_FIELDS) else {
             continue;
         };
@@ -124,7 +126,7 @@ pub(super) fn bands(r: &mut Reader, doc: &Node) -> Vec<Band> {
         });
         item_of.push(i);
     }
-    let path = |k: usize| at_index("bands", item_of[k]);
+    let path = |k: usize| at_index(&list_path, item_of[k]);
     for k in repeats(out.len(), &|k| &out[k].name) {
         let kind = ErrorKind::DuplicateBandName(out[k].name.clone());
         r.fail(kind, &join(&path(k), "name"), items[item_of[k]].get("name"));

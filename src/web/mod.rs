@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 mod heap;
 mod journal;
 #[cfg(feature = "playground")]
+mod history;
+#[cfg(feature = "playground")]
 mod scorer;
 mod tracker;
 

@@ -41,6 +41,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     rollupOptions: { external: [CORE] },
   },
+  // The History view's worker imports the core at runtime, like the page.
+  worker: { format: 'es', rollupOptions: { external: [CORE] } },
   server: {
     proxy: { '/leadscore/': 'http://127.0.0.1:8080' },
   },

@@ -8,6 +8,7 @@
 //! rules for `score` and `verify`).
 
 mod args;
+mod backtest;
 mod output;
 mod score;
 mod verify;
@@ -26,6 +27,10 @@ usage:
   leadscore score --rules RULES.json --events INPUT [--now MS] [--pretty] [--strict]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
                    [--max-bytes N] [--max-events N] [--max-skew-ms MS]
+  leadscore backtest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv
+                     [--challenger RULES.json] [--as-of first-outcome|MS] [--json]
+  leadscore suggest --rules RULES.json --events EVENTS.jsonl --outcomes OUTCOMES.csv [-o NEW.json]
+  leadscore synth --events OUT.jsonl --outcomes OUT.csv [--visitors N] [--seed S]
   leadscore schema
   leadscore COMMAND --help     (or leadscore help COMMAND) for a command's options
   leadscore --version
@@ -34,6 +39,10 @@ check   validates a rules file
 score   scores events: JSON lines of many visitors, or one visitor's leadscore.events()
         array or leadscore.payload() (JSON or base64url)
 verify  re-checks a form post's leadscore_payload and prints the authoritative result
+backtest  scores each visitor just before their CRM outcome and measures the rules against
+        the outcomes (bands, lift, ROC AUC, thresholds, rules; a challenger side by side)
+suggest fits points and band thresholds to the outcomes; writes an edited copy with -o
+synth   writes synthetic journeys and outcomes with a planted ground truth
 schema  prints the JSON Schema of the rules format
 
 exit codes: 0 yes (valid, scored, consistent), 1 no (problems in the rules, a claim that
@@ -80,6 +89,9 @@ fn main() -> ExitCode {
         "check" => check(rest),
         "score" => score::run(rest),
         "verify" => verify::run(rest),
+        "backtest" => backtest::backtest(rest),
+        "suggest" => backtest::suggest(rest),
+        "synth" => backtest::synth(rest),
         "schema" => schema(rest),
         "help" | "-h" | "--help" => match rest.first() {
             None => out(OVERVIEW),
@@ -106,6 +118,9 @@ fn help_of(command: &str) -> Option<&'static str> {
         "check" => Some(CHECK),
         "score" => Some(score::HELP),
         "verify" => Some(verify::HELP),
+        "backtest" => Some(backtest::BACKTEST_HELP),
+        "suggest" => Some(backtest::SUGGEST_HELP),
+        "synth" => Some(backtest::SYNTH_HELP),
         "schema" => Some(SCHEMA),
         _ => None,
     }

@@ -33,6 +33,9 @@ is leadscore verify.
   --events INPUT  the events (see above)
   --now MS        score as of this time, in milliseconds since the epoch (default: the
                   current time; for a payload, its own time)
+  --accounts   print one line per account instead (the rules' \"accounts\" section):
+               account, score, band, action, disqualified, target, contacts, engaged,
+               roles and the top contacts; JSON lines input only
   --pretty        indent each result over several lines
   --strict        exit 1 when any event was skipped
   -h, --help      this help
@@ -46,7 +49,11 @@ exit codes: 0 scored, 1 events were skipped and --strict was given, 2 usage erro
 unreadable file or input, or invalid rules";
 
 pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    let f = Flags::parse(args, &["rules", "events", "now"], &["pretty", "strict"])?;
+    let f = Flags::parse(
+        args,
+        &["rules", "events", "now"],
+        &["pretty", "strict", "accounts"],
+    )?;
     if let Some(a) = f.positional.first() {
         return Err(format!("unexpected argument {a:?}"));
     }
@@ -64,6 +71,9 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         skipped += 1;
         eprintln!("{}", problem_line(file, e));
     };
+    if f.has("accounts") {
+        return accounts(&f, &set, rules_path, &text, &mut report, now);
+    }
     let results: Vec<ToScore> = match shape(&text) {
         Shape::Lines => read_lines(&set, &text, &mut report)
             .into_iter()
@@ -248,7 +258,7 @@ fn read_lines<'t>(
     out
 }
 
-fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
+pub(crate) fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
     let node = json::read(line)?;
     let visitor = match node.get("visitor") {
         Some(Node {
@@ -272,4 +282,43 @@ fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event),
     };
     let event = set.event_in(&node, line)?;
     Ok((visitor, event))
+}
+
+/// `--accounts`: one line per account of a JSON-lines batch (the rules' `accounts` section).
+fn accounts(
+    f: &Flags,
+    set: &RuleSet,
+    rules_path: &str,
+    text: &str,
+    report: &mut impl FnMut(&Error),
+    now: Option<f64>,
+) -> Result<ExitCode, String> {
+    let Some(cfg) = &set.accounts else {
+        return Err(format!(
+            "--accounts: {rules_path} has no \"accounts\" section"
+        ));
+    };
+    if !matches!(shape(text), Shape::Lines) {
+        return Err("--accounts scores a batch: JSON lines with a \"visitor\" on each".into());
+    }
+    let mut visitors = read_lines(set, text, report);
+    for (_, events) in visitors.iter_mut() {
+        leadscore::events::sort(events);
+    }
+    let at = match now {
+        Some(t) => t,
+        None => clock()?,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for account in leadscore::accounts::score_accounts(set, cfg, &visitors, at) {
+        let line = account.to_json();
+        let text = if f.has("pretty") { pretty(&line) } else { line };
+        if let Err(e) = writeln!(out, "{text}") {
+            return broken_pipe(e);
+        }
+    }
+    if let Err(e) = out.flush() {
+        return broken_pipe(e);
+    }
+    Ok(ExitCode::SUCCESS)
 }

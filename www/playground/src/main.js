@@ -18,6 +18,7 @@ import { renderStatus, renderResult, renderChart } from './results.js';
 import { renderCompare, wireCompare } from './compare.js';
 import { refreshSimulatorOptions, renderTimeline, wireSimulator } from './simulator.js';
 import { saveHash, saveHashSoon, wireShare } from './ship.js';
+import { wireHistory } from './history.js';
 import * as J from './journey.js';
 
 const CORE_URL = '/leadscore/leadscore_playground.js';
@@ -133,6 +134,7 @@ async function boot() {
   wireSimulator();
   wireShare();
   wireCompare();
+  wireHistory();
   const schemaLoad = loadSchema();
   let st;
   let note;

@@ -1,0 +1,47 @@
+// The History view's worker: runs the backtest in the same wasm core as `leadscore
+// backtest`, off the page's thread. Files are read here in slices, so a large events file
+// moves the progress bar as it goes; the page cancels by terminating the worker. Nothing
+// leaves the browser: the files are read locally and only the report goes back.
+const CORE_URL = '/leadscore/leadscore_playground.js';
+const SLICE = 4 << 20;
+
+async function text(source) {
+  if (typeof source === 'string') return source;
+  return source.text();
+}
+
+/** Feeds the events in slices cut at line ends; reports progress after each. */
+async function feed(history, source, progress) {
+  if (typeof source === 'string') {
+    history.addEvents(source);
+    progress(1);
+    return;
+  }
+  const decoder = new TextDecoder();
+  let rest = '';
+  for (let at = 0; at < source.size; at += SLICE) {
+    const chunk = rest + decoder.decode(await source.slice(at, at + SLICE).arrayBuffer(), { stream: true });
+    const cut = chunk.lastIndexOf('\n');
+    history.addEvents(cut < 0 ? '' : chunk.slice(0, cut + 1));
+    rest = cut < 0 ? chunk : chunk.slice(cut + 1);
+    progress(Math.min(1, (at + SLICE) / source.size));
+  }
+  history.addEvents(rest + decoder.decode());
+}
+
+self.onmessage = async ({ data }) => {
+  const { rules, challenger, events, outcomes } = data;
+  const post = (m) => self.postMessage(m);
+  try {
+    const core = await import(/* @vite-ignore */ CORE_URL);
+    await core.default();
+    const history = new core.History(rules, challenger ?? undefined);
+    const problems = Array.from(history.outcomes(await text(outcomes)));
+    await feed(history, events, (share) => post({ type: 'progress', stage: 'events', share }));
+    post({ type: 'progress', stage: 'scoring', share: 1 });
+    const report = JSON.parse(history.report());
+    post({ type: 'done', report, problems, skipped: history.skipped });
+  } catch (e) {
+    post({ type: 'error', message: String(e && e.message || e), code: e && e.code });
+  }
+};
