@@ -12,9 +12,9 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 mod heap;
-mod journal;
 #[cfg(feature = "playground")]
 mod history;
+mod journal;
 #[cfg(feature = "playground")]
 mod scorer;
 mod tracker;

@@ -4,6 +4,8 @@
 //   size     each shipped file, raw and gzip, and the script tag's total against its budget
 //   browser  in headless Chromium: script start → first result (wasm compile apart) and the
 //            cost of recording one event (median, p99), beside a no-op call for scale
+//   backtest `leadscore backtest` on synthetic journeys (leadscore synth), beside `score`
+//            on the same events
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,7 +85,30 @@ row('record one event: p99 ms', browserFigures.recordP99Ms);
 row('a no-op API call, for scale: median ms', browserFigures.noopMedianMs);
 row('events stored after 500 recorded (compaction)', browserFigures.storedEventsAfter);
 
-mkdirSync(join(root, 'target/bench'), { recursive: true });
-const results = { core, sizes, tagGzip: total.gzip, tagBudgetGzip: TAG_BUDGET_GZIP, browser: browserFigures };
+// Backtest: synthetic journeys, one thread, the release binary; `score` on the same events
+// beside it, for the ratio (the backtest scores each visitor once, as of its outcome).
+const cli = join(root, 'target/release/leadscore');
+const dir = join(root, 'target/bench');
+mkdirSync(dir, { recursive: true });
+const events = join(dir, 'synthetic.jsonl');
+const outcomes = join(dir, 'synthetic-outcomes.csv');
+execFileSync(cli, ['synth', '--visitors', '200000', '--seed', '1', '--events', events, '--outcomes', outcomes], { stdio: 'ignore' });
+const eventCount = readFileSync(events, 'utf8').split('\n').filter(Boolean).length;
+const seconds = (args) => {
+  const t = process.hrtime.bigint();
+  execFileSync(cli, args, { stdio: 'ignore', maxBuffer: 1 << 30 });
+  return Number(process.hrtime.bigint() - t) / 1e9;
+};
+const rules = join(root, 'www/site/leadscore/rules.json');
+const backtestS = seconds(['backtest', '--rules', rules, '--events', events, '--outcomes', outcomes, '--json']);
+const scoreS = seconds(['score', '--rules', rules, '--events', events, '--now', '1800000000000']);
+const backtestFigures = { visitors: 200000, events: eventCount, backtestSeconds: backtestS, scoreSeconds: scoreS,
+  backtestEventsPerSecond: Math.round(eventCount / backtestS), scoreEventsPerSecond: Math.round(eventCount / scoreS) };
+console.log('\nbacktest on synthetic journeys (200,000 visitors), release binary, one thread');
+row(`leadscore backtest, ${eventCount} events: events/s`, backtestFigures.backtestEventsPerSecond, '>= 1 M');
+row(`leadscore score, the same events: events/s`, backtestFigures.scoreEventsPerSecond);
+row('ratio backtest / score time', (backtestS / scoreS).toFixed(2));
+
+const results = { core, sizes, tagGzip: total.gzip, tagBudgetGzip: TAG_BUDGET_GZIP, browser: browserFigures, backtest: backtestFigures };
 writeFileSync(join(root, 'target/bench/results.json'), JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote target/bench/results.json');
