@@ -117,11 +117,7 @@ pub fn judge(
     options: &Options,
 ) -> Vec<Judged> {
     let fates = fates(outcomes, &options.conversions);
-    let end = journeys
-        .iter()
-        .filter_map(|(_, events)| events.last().map(|e| e.ts))
-        .fold(f64::NEG_INFINITY, f64::max);
-    let end = if end.is_finite() { end } else { 0.0 };
+    let end = end_of_data(journeys);
     let mut out = Vec::with_capacity(journeys.len());
     let mut seen: HashMap<&str, ()> = HashMap::with_capacity(journeys.len());
     for (visitor, events) in journeys {
@@ -158,6 +154,20 @@ fn judged(
     }
 }
 
+/// The time of the last event of all (0 without events): when visitors without an outcome
+/// time are judged.
+fn end_of_data(journeys: &[(String, Vec<Event>)]) -> f64 {
+    let end = journeys
+        .iter()
+        .filter_map(|(_, events)| events.last().map(|e| e.ts))
+        .fold(f64::NEG_INFINITY, f64::max);
+    if end.is_finite() {
+        end
+    } else {
+        0.0
+    }
+}
+
 /// The months the data spans (first to last event), at least one: the denominator of
 /// "leads per month".
 pub fn months_spanned(journeys: &[(String, Vec<Event>)]) -> f64 {
@@ -188,10 +198,7 @@ pub fn judge_accounts(
     options: &Options,
 ) -> Vec<Judged> {
     let fates = fates(outcomes, &options.conversions);
-    let end = journeys
-        .iter()
-        .filter_map(|(_, e)| e.last().map(|e| e.ts))
-        .fold(0.0, f64::max);
+    let end = end_of_data(journeys);
     let mut members: Vec<(String, usize)> = journeys
         .iter()
         .enumerate()

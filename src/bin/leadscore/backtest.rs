@@ -70,14 +70,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
     };
     let (rules_path, events_path, outcomes_path) =
         (need("rules")?, need("events")?, need("outcomes")?);
-    let mut options = Options::default();
-    if let Some(list) = f.get("conversions") {
-        options.conversions = list
-            .split(',')
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
-    }
+    let mut options = options(&f);
     options.as_of = match f.get("as-of") {
         None | Some("first-outcome") => AsOf::FirstOutcome,
         Some(ms) => AsOf::At(outcomes::parse_time(ms).ok_or(format!(
@@ -147,6 +140,19 @@ fn print(text: &str) -> Result<ExitCode, String> {
 /// The rules, or `None` after printing each problem (invalid rules: exit 2, as for `score`).
 fn load_rules_or_report(path: &str) -> Result<Option<RuleSet>, String> {
     Ok(crate::rules_or_exit(path)?.ok())
+}
+
+/// The options both commands share: which outcomes count as a conversion.
+fn options(f: &Flags) -> Options {
+    let mut options = Options::default();
+    if let Some(list) = f.get("conversions") {
+        options.conversions = list
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+    }
+    options
 }
 
 fn read_outcomes(path: &str) -> Result<Vec<OutcomeRow>, String> {
@@ -341,14 +347,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
     if let Some(h) = number("holdout", 0.05, 0.95)? {
         so.holdout = h;
     }
-    let mut options = Options::default();
-    if let Some(list) = f.get("conversions") {
-        options.conversions = list
-            .split(',')
-            .map(|s| s.trim().to_ascii_lowercase())
-            .filter(|s| !s.is_empty())
-            .collect();
-    }
+    let options = options(&f);
     if let Some(out) = f.get("out") {
         let same = std::fs::canonicalize(out)
             .ok()
