@@ -3,7 +3,6 @@
 //! each event's page category worked out once, when it is read.
 
 use crate::prelude::*;
-use alloc::rc::Rc;
 
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
@@ -27,7 +26,7 @@ pub struct Event {
     /// 32-byte event instead of 120 is a third of the memory traffic. Shared, not boxed:
     /// compaction re-reads copies of kept events, and a copy should not deep-clone
     /// strings and JSON values (nor ship the code that would, in the tag's wasm).
-    extra: Option<Rc<Extra>>,
+    extra: Option<Shared<Extra>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -199,7 +198,7 @@ impl RuleSet {
         };
         let extra = (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty())
             .then(|| {
-                Rc::new(Extra {
+                Shared::new(Extra {
                     url,
                     form,
                     props,

@@ -16,6 +16,13 @@ pub(crate) mod prelude {
     pub use alloc::string::{String, ToString};
     pub use alloc::vec::Vec;
     pub use alloc::{format, vec};
+
+    /// Shared immutable data: `Rc` in the browser (one thread, less code), `Arc` natively,
+    /// where backtests read and score visitors on several threads.
+    #[cfg(target_arch = "wasm32")]
+    pub use alloc::rc::Rc as Shared;
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use alloc::sync::Arc as Shared;
 }
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]

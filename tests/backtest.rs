@@ -589,3 +589,66 @@ fn backtest_reports_accounts_when_the_rules_roll_them_up() {
     };
     assert_eq!(bands[0].get("band").unwrap().as_str(), Some("hot account"));
 }
+
+#[test]
+fn threads_change_nothing_but_the_time() {
+    // More than one 4 MB chunk of lines, so several threads parse parts of the file.
+    let (events, outcomes_csv) = (temp("t-e.jsonl"), temp("t-o.csv"));
+    let out = run(&[
+        "synth",
+        "--visitors",
+        "8000",
+        "--seed",
+        "8",
+        "--events",
+        &events,
+        "--outcomes",
+        &outcomes_csv,
+    ]);
+    assert!(out.status.success());
+    // A tie in time at the two ends of the file: the sequence integrations -> pricing
+    // completes only when the first line is read first, whichever thread reads it.
+    let view = |page: &str| {
+        format!("{{\"visitor\":\"tie\",\"type\":\"page_view\",\"ts\":1790000000000,\"url\":\"https://acme.example/{page}\",\"dwellMs\":60000}}\n")
+    };
+    let text = std::fs::read_to_string(&events).unwrap();
+    assert!(text.len() > 5 << 20, "{} bytes", text.len());
+    std::fs::write(
+        &events,
+        format!("{}{text}{}", view("integrations"), view("pricing")),
+    )
+    .unwrap();
+    let csv = std::fs::read_to_string(&outcomes_csv).unwrap();
+    std::fs::write(&outcomes_csv, format!("{csv}tie,won,1790000100000,,\n")).unwrap();
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let report = |threads: &str| {
+        let out = run(&[
+            "backtest",
+            "--rules",
+            &rules,
+            "--events",
+            &events,
+            "--outcomes",
+            &outcomes_csv,
+            "--json",
+            "--threads",
+            threads,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let one = report("1");
+    for threads in ["2", "3", "7"] {
+        assert!(
+            report(threads) == one,
+            "--threads {threads} changed the report"
+        );
+    }
+}

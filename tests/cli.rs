@@ -515,6 +515,7 @@ const OPTIONS: [(&str, &[&str]); 7] = [
             "--precision",
             "--holdout",
             "--conversions",
+            "--threads",
             "--json",
         ],
     ),

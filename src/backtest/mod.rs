@@ -38,6 +38,9 @@ pub struct Options {
     /// Outcome values (lowercase) that count as a conversion.
     pub conversions: Vec<String>,
     pub as_of: AsOf,
+    /// Threads that score visitors (natively; 1 in the browser). The results are the
+    /// same bits whatever the count: each visitor is scored alone.
+    pub threads: usize,
 }
 
 impl Default for Options {
@@ -48,6 +51,7 @@ impl Default for Options {
                 .map(|s| s.to_string())
                 .collect(),
             as_of: AsOf::FirstOutcome,
+            threads: 1,
         }
     }
 }
@@ -120,10 +124,22 @@ pub fn judge(
     let end = end_of_data(journeys);
     let mut out = Vec::with_capacity(journeys.len());
     let mut seen: HashMap<&str, ()> = HashMap::with_capacity(journeys.len());
-    for (visitor, events) in journeys {
+    out.extend(in_parallel(
+        journeys,
+        options.threads,
+        |(visitor, events)| {
+            judged(
+                set,
+                visitor,
+                events,
+                fates.get(visitor.as_str()),
+                options.as_of,
+                end,
+            )
+        },
+    ));
+    for (visitor, _) in journeys {
         seen.insert(visitor.as_str(), ());
-        let fate = fates.get(visitor.as_str());
-        out.push(judged(set, visitor, events, fate, options.as_of, end));
     }
     let mut without_events: Vec<_> = fates
         .iter()
@@ -152,6 +168,37 @@ fn judged(
         at,
         result: crate::engine::score(set, events, at),
     }
+}
+
+/// `f` of every item, in order, computed by up to `threads` threads on contiguous parts.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn in_parallel<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, 64).min(items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(&f).collect();
+    }
+    let part = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = items
+            .chunks(part)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a scoring thread panicked"))
+            .collect()
+    })
+}
+
+/// In the browser there is one thread.
+#[cfg(target_arch = "wasm32")]
+pub fn in_parallel<T, R>(items: &[T], _threads: usize, f: impl Fn(&T) -> R) -> Vec<R> {
+    items.iter().map(f).collect()
 }
 
 /// The time of the last event of all (0 without events): when visitors without an outcome

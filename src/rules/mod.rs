@@ -9,7 +9,6 @@ use crate::error::{at_index, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
 use crate::sort::{find, index_by};
-use alloc::rc::Rc;
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 mod accounts;
@@ -108,7 +107,7 @@ pub struct RuleSet {
     pub pages: Vec<(Glob, u16)>,
     /// Page category names by id; the last one is always `other`. Shared with the event
     /// conditions that read `page`, rather than copied into each.
-    pub page_names: Rc<[String]>,
+    pub page_names: Shared<[String]>,
     /// Event types by id (built-ins first) with their allowed props.
     pub event_types: Vec<(String, Vec<String>)>,
     pub categories: Vec<Category>,
@@ -180,7 +179,7 @@ pub struct EventCond {
     pub min_dwell_ms: f64,
     pub conds: Vec<Cond>,
     /// Page category names, present only when a condition reads the `page` field.
-    pub page_names: Option<Rc<[String]>>,
+    pub page_names: Option<Shared<[String]>>,
 }
 
 impl Rule {

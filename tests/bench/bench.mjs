@@ -104,7 +104,7 @@ const backtestS = seconds(['backtest', '--rules', rules, '--events', events, '--
 const scoreS = seconds(['score', '--rules', rules, '--events', events, '--now', '1800000000000']);
 const backtestFigures = { visitors: 200000, events: eventCount, backtestSeconds: backtestS, scoreSeconds: scoreS,
   backtestEventsPerSecond: Math.round(eventCount / backtestS), scoreEventsPerSecond: Math.round(eventCount / scoreS) };
-console.log('\nbacktest on synthetic journeys (200,000 visitors), release binary, one thread');
+console.log('\nbacktest on synthetic journeys (200,000 visitors), release binary (backtest: every core; score: one thread)');
 row(`leadscore backtest, ${eventCount} events: events/s`, backtestFigures.backtestEventsPerSecond, '>= 1 M');
 row(`leadscore score, the same events: events/s`, backtestFigures.scoreEventsPerSecond);
 row('ratio backtest / score time', (backtestS / scoreS).toFixed(2));

@@ -3,13 +3,11 @@
 use crate::args::Flags;
 use crate::output::{broken_pipe, name, problem_line};
 use crate::read;
-use crate::score::parse_line;
 use leadscore::backtest::{self, AsOf, Comparison, Options, Report};
 use leadscore::outcomes::{self, OutcomeRow};
 use leadscore::synth;
-use leadscore::{Event, RuleSet};
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use leadscore::RuleSet;
+use std::io::Write;
 use std::process::ExitCode;
 
 pub const BACKTEST_HELP: &str = "\
@@ -33,6 +31,8 @@ and how often each rule fired among converters and among the rest.
                      data); or MS: everyone as of that time
   --conversions L    comma-separated outcome values that count as a conversion
                      (default: meeting,sql,opportunity,won,closed_won,customer)
+  --threads N        threads that read and score (default: every core); the numbers are
+                     the same whatever the count
   --json             one JSON object instead of tables
   -h, --help         this help
 
@@ -61,6 +61,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
             "challenger",
             "as-of",
             "conversions",
+            "threads",
         ],
         &["json"],
     )?;
@@ -70,7 +71,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
     };
     let (rules_path, events_path, outcomes_path) =
         (need("rules")?, need("events")?, need("outcomes")?);
-    let mut options = options(&f);
+    let mut options = options(&f)?;
     options.as_of = match f.get("as-of") {
         None | Some("first-outcome") => AsOf::FirstOutcome,
         Some(ms) => AsOf::At(outcomes::parse_time(ms).ok_or(format!(
@@ -88,7 +89,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
         None => None,
     };
     let rows = read_outcomes(outcomes_path)?;
-    let journeys = read_journeys(&live, events_path)?;
+    let journeys = crate::journeys::read(&live, events_path, options.threads)?;
     let months = backtest::months_spanned(&journeys);
     let judged = backtest::judge(&live, &journeys, &rows, &options);
     let report = Report::new(&live, &judged, months);
@@ -104,7 +105,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
         },
         Some(set) => {
             // The challenger may declare other event types: read the events with its plan.
-            let journeys = read_journeys(set, events_path)?;
+            let journeys = crate::journeys::read(set, events_path, options.threads)?;
             let judged_c = backtest::judge(set, &journeys, &rows, &options);
             let other = Report::new(set, &judged_c, months);
             let cmp = Comparison::new(report, other, &judged, &judged_c);
@@ -142,9 +143,13 @@ fn load_rules_or_report(path: &str) -> Result<Option<RuleSet>, String> {
     Ok(crate::rules_or_exit(path)?.ok())
 }
 
-/// The options both commands share: which outcomes count as a conversion.
-fn options(f: &Flags) -> Options {
-    let mut options = Options::default();
+/// The options both commands share: which outcomes count as a conversion, and threads.
+fn options(f: &Flags) -> Result<Options, String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut options = Options {
+        threads: f.count("threads", cores)?.max(1),
+        ..Options::default()
+    };
     if let Some(list) = f.get("conversions") {
         options.conversions = list
             .split(',')
@@ -152,7 +157,7 @@ fn options(f: &Flags) -> Options {
             .filter(|s| !s.is_empty())
             .collect();
     }
-    options
+    Ok(options)
 }
 
 fn read_outcomes(path: &str) -> Result<Vec<OutcomeRow>, String> {
@@ -168,54 +173,6 @@ fn read_outcomes(path: &str) -> Result<Vec<OutcomeRow>, String> {
         return Err(format!("{path}: no usable outcome rows"));
     }
     Ok(rows)
-}
-
-/// Each visitor's events in reading order, sorted by visitor; streamed line by line, so
-/// only the events themselves are held, not the file.
-fn read_journeys(set: &RuleSet, path: &str) -> Result<Vec<(String, Vec<Event>)>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut by_visitor: HashMap<String, Vec<Event>> = HashMap::new();
-    let (mut line, mut n, mut skipped) = (String::new(), 0usize, 0usize);
-    loop {
-        line.clear();
-        let read = reader
-            .read_line(&mut line)
-            .map_err(|e| format!("{path}:{}: {e}", n + 1))?;
-        if read == 0 {
-            break;
-        }
-        n += 1;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match parse_line(set, line.trim_end()) {
-            Ok((visitor, event)) => match by_visitor.get_mut(visitor.as_ref()) {
-                Some(v) => v.push(event),
-                None => {
-                    by_visitor.insert(visitor.into_owned(), vec![event]);
-                }
-            },
-            Err(e) => {
-                skipped += 1;
-                if skipped <= 20 {
-                    let mut e = e;
-                    e.line = n as u32;
-                    e.column = e.column.max(1);
-                    eprintln!("{}", problem_line(name(path), &e));
-                }
-            }
-        }
-    }
-    if skipped > 0 {
-        eprintln!("leadscore: skipped {skipped} invalid event lines of {n}");
-    }
-    let mut out: Vec<(String, Vec<Event>)> = by_visitor.into_iter().collect();
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, events) in out.iter_mut() {
-        leadscore::events::sort(events);
-    }
-    Ok(out)
 }
 
 pub fn synth(args: &[String]) -> Result<ExitCode, String> {
@@ -282,6 +239,7 @@ suggested points on the visitors who arrived last (held out). Never edits RULES.
                         (default: every band keeps the share of visitors it holds today)
   --holdout SHARE       share of visitors held out, the latest to arrive (default 0.3)
   --conversions L       outcome values that count as a conversion (as for backtest)
+  --threads N           threads that read and score (default: every core)
   --json                the suggestion as one JSON object
   -h, --help            this help
 
@@ -310,6 +268,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
             "precision",
             "holdout",
             "conversions",
+            "threads",
         ],
         &["json"],
     )?;
@@ -347,7 +306,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
     if let Some(h) = number("holdout", 0.05, 0.95)? {
         so.holdout = h;
     }
-    let options = options(&f);
+    let options = options(&f)?;
     if let Some(out) = f.get("out") {
         let same = std::fs::canonicalize(out)
             .ok()
@@ -363,7 +322,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(2));
     };
     let rows = read_outcomes(outcomes_path)?;
-    let journeys = read_journeys(&set, events_path)?;
+    let journeys = crate::journeys::read(&set, events_path, options.threads)?;
     let s = match leadscore::backtest::suggest(&text, &set, &journeys, &rows, &options, &so) {
         Ok(s) => s,
         Err(why) => {

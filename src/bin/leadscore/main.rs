@@ -9,6 +9,7 @@
 
 mod args;
 mod backtest;
+mod journeys;
 mod output;
 mod score;
 mod verify;
