@@ -501,6 +501,7 @@ const OPTIONS: [(&str, &[&str]); 7] = [
             "--challenger",
             "--as-of",
             "--conversions",
+            "--threads",
             "--json",
         ],
     ),
