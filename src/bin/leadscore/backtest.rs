@@ -65,12 +65,7 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
         ],
         &["json"],
     )?;
-    let need = |name: &str| {
-        f.get(name)
-            .ok_or(format!("backtest needs --{name}\n{BACKTEST_HELP}"))
-    };
-    let (rules_path, events_path, outcomes_path) =
-        (need("rules")?, need("events")?, need("outcomes")?);
+    let (rules_path, events_path, outcomes_path) = inputs(&f)?;
     let mut options = options(&f)?;
     options.as_of = match f.get("as-of") {
         None | Some("first-outcome") => AsOf::FirstOutcome,
@@ -141,6 +136,11 @@ fn print(text: &str) -> Result<ExitCode, String> {
 /// The rules, or `None` after printing each problem (invalid rules: exit 2, as for `score`).
 fn load_rules_or_report(path: &str) -> Result<Option<RuleSet>, String> {
     Ok(crate::rules_or_exit(path)?.ok())
+}
+
+/// The three files both commands read: the rules, the events and the outcomes.
+fn inputs(f: &Flags) -> Result<(&str, &str, &str), String> {
+    Ok((f.need("rules")?, f.need("events")?, f.need("outcomes")?))
 }
 
 /// The options both commands share: which outcomes count as a conversion, and threads.
@@ -272,12 +272,7 @@ pub fn suggest(args: &[String]) -> Result<ExitCode, String> {
         ],
         &["json"],
     )?;
-    let need = |name: &str| {
-        f.get(name)
-            .ok_or(format!("suggest needs --{name}\n{SUGGEST_HELP}"))
-    };
-    let (rules_path, events_path, outcomes_path) =
-        (need("rules")?, need("events")?, need("outcomes")?);
+    let (rules_path, events_path, outcomes_path) = inputs(&f)?;
     let number = |name: &str, lo: f64, hi: f64| -> Result<Option<f64>, String> {
         f.get(name)
             .map(|s| {
