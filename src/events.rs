@@ -57,27 +57,22 @@ impl Event {
 impl RuleSet {
     /// Reads one event from JSON text; the error names the field at fault.
     pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
-        let node = json::read(text)?;
-        self.event(&node).map_err(|e| {
-            let at = match e.kind {
-                // Reported on the object that lacks it.
-                ErrorKind::MissingField(_) => Some(node.at),
-                // A problem about a key is shown at the key.
-                ErrorKind::UnknownField { .. } | ErrorKind::UnknownProp { .. } => {
-                    node_at(&node, &e.path).map(|at| json::key_at(text, at))
-                }
-                _ => node_at(&node, &e.path),
-            };
-            e.at(text, at.unwrap_or(node.at))
-        })
+        self.event_in(&json::read(text)?, text)
     }
 
-    /// Reads one event parsed from `text`; an error gets the line and column of the field
-    /// at fault, else of the event itself.
+    /// Reads one event parsed from `text`; an error gets the line and column where the user
+    /// looks: the key for a problem about a key, the object for a missing field, else the
+    /// field at fault or the event itself.
     pub fn event_in(&self, node: &Node<'_>, text: &str) -> Result<Event, Error> {
         self.event(node).map_err(|e| {
-            let at = node_at(node, &e.path).unwrap_or(node.at);
-            e.at(text, at)
+            let at = match e.kind {
+                ErrorKind::MissingField(_) => Some(node.at),
+                ErrorKind::UnknownField { .. } | ErrorKind::UnknownProp { .. } => {
+                    node_at(node, &e.path).map(|at| json::key_at(text, at))
+                }
+                _ => node_at(node, &e.path),
+            };
+            e.at(text, at.unwrap_or(node.at))
         })
     }
 

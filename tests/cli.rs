@@ -284,7 +284,8 @@ fn score_many_visitors_sorted_and_bad_lines_skipped() {
             (4, 1, "(document)".to_string()),
             (5, col_of(5, "\"chat_opened\""), "type".to_string()),
             (6, 1, "visitor".to_string()),
-            (10, col_of(10, "\"3\""), "props.seat".to_string()),
+            // An undeclared prop is an unknown key: reported at the key (contract §4).
+            (10, col_of(10, "\"seat\""), "props.seat".to_string()),
         ],
         "{err}"
     );

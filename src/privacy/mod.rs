@@ -45,14 +45,20 @@ pub struct Cleaned {
 /// An event's JSON text without personal data. Text that is not an event object is
 /// returned as it is (reading it reports the problem).
 pub fn clean_event(set: &RuleSet, text: &str) -> Cleaned {
+    match json::parse(text) {
+        Ok(node) => clean_parsed(set, &node, text),
+        Err(_) => Cleaned {
+            text: Some(text.into()),
+            dropped: Vec::new(),
+        },
+    }
+}
+
+/// [`clean_event`] of text already read into `node`: the tag reads each event once.
+pub fn clean_parsed(set: &RuleSet, node: &Node<'_>, text: &str) -> Cleaned {
     let mut dropped = Vec::new();
-    let text = match json::parse(text) {
-        Ok(node) => {
-            let mut out = String::with_capacity(text.len());
-            clean_node(set, &node, text, &mut out, &mut dropped).then_some(out)
-        }
-        Err(_) => Some(text.into()),
-    };
+    let mut out = String::with_capacity(text.len());
+    let text = clean_node(set, node, text, &mut out, &mut dropped).then_some(out);
     Cleaned { text, dropped }
 }
 

@@ -20,7 +20,7 @@ use crate::prelude::*;
 use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
 use crate::explain::Outcome;
-use crate::json::write_str;
+use crate::json::{self, write_str};
 use crate::privacy;
 use crate::rules::RuleSet;
 use crate::state::Visitor;
@@ -279,11 +279,16 @@ impl Tracker {
     fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
         // Checked as given (errors point into the caller's text), then kept without
         // personal data: what is stored and sent is the cleaned text.
-        let e = match self.set.event_from_text(text) {
+        // Read once: checked and cleaned from the same tree (this runs for every event).
+        let node = match json::read(text) {
+            Ok(node) => node,
+            Err(err) => return js_problem(&err),
+        };
+        let e = match self.set.event_in(&node, text) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
         };
-        let kept = privacy::clean_event(&self.set, text);
+        let kept = privacy::clean_parsed(&self.set, &node, text);
         self.privacy_warn(&kept.dropped);
         let Some(clean) = kept.text else {
             return JsValue::NULL;
