@@ -188,10 +188,8 @@ proptest! {
             let set = RuleSet::from_text(&rules_text()).unwrap();
             let check = Check { clock: NOW_F, now: None, limits: DEFAULT_LIMITS };
             let infinite = ["1e400", "-1e400", "1E+309", "99999999999999999999999"];
-            let spliced = mutations.iter().any(|m| match m {
-                Mutation::Number(_, t) => infinite[..3].contains(&TOKENS[*t]),
-                _ => false,
-            });
+            // What reached the text: a mutation past the last digit splices nothing.
+            let spliced = infinite[..3].iter().any(|t| text.contains(t));
             if spliced {
                 if let Ok(v) = verify(&set, &text, &check) {
                     prop_assert!(!v.consistent(), "{text}");
