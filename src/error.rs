@@ -117,7 +117,7 @@ impl Error {
 
     /// Fills line and column from the byte offset of the offending value in `text`.
     pub fn at(mut self, text: &str, offset: u32) -> Self {
-        let (line, column) = crate::json::line_col(text, offset);
+        let (line, column) = crate::text::line_col(text, offset);
         self.line = line;
         self.column = column;
         self
@@ -219,6 +219,18 @@ impl fmt::Display for Error {
 #[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for Error {}
 
+/// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside
+/// the document ends up with the whole document's empty path.
+pub fn join(path: &str, key: &str) -> String {
+    if key.is_empty() {
+        [path, "[\"\"]"].concat()
+    } else if path.is_empty() {
+        key.to_string()
+    } else {
+        [path, ".", key].concat()
+    }
+}
+
 /// `path` inside `prefix`: the one way a path is nested (`events[3]` + `ts` is
 /// `events[3].ts`, + `[0]` is `events[3][0]`, + the empty path is `events[3]` itself).
 pub fn within(prefix: &str, path: &str) -> String {
@@ -232,7 +244,7 @@ pub fn within(prefix: &str, path: &str) -> String {
 /// `n` in decimal, without `format!` (see [`ErrorKind::message`]).
 fn decimal(n: usize) -> String {
     let indexed = at_index("", n);
-    crate::json::slice(&indexed, 1, indexed.len() - 1).to_string()
+    crate::text::slice(&indexed, 1, indexed.len() - 1).to_string()
 }
 
 /// `path[i]`. JSON paths are built by hand rather than with `format!`, for the reason

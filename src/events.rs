@@ -4,10 +4,11 @@
 
 use crate::prelude::*;
 
+use crate::error::join;
 use crate::error::{Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
 use crate::rules::limits::MAX_TS;
-use crate::rules::{join, RuleSet, IDENTIFY};
+use crate::rules::{RuleSet, IDENTIFY};
 
 pub(crate) const EVENT_FIELDS: &[&str] = &[
     "type", "ts", "url", "dwellMs", "form", "props", "traits", "visitor",
@@ -263,21 +264,21 @@ fn node_at(node: &Node<'_>, path: &str) -> Option<u32> {
         let (next, tail) = match rest.strip_prefix('[') {
             Some(r) => {
                 let close = r.find(']')?;
-                let digits = json::slice(r, 0, close);
+                let digits = crate::text::slice(r, 0, close);
                 let i = digits.bytes().try_fold(0usize, |n, d| {
                     d.is_ascii_digit()
                         .then(|| n.checked_mul(10)?.checked_add((d - b'0') as usize))?
                 })?;
                 match &cur.value {
-                    Value::Arr(items) => (items.get(i)?, json::slice(r, close + 1, r.len())),
+                    Value::Arr(items) => (items.get(i)?, crate::text::slice(r, close + 1, r.len())),
                     _ => return None,
                 }
             }
             None => {
                 let cut = rest.find(['.', '[']).unwrap_or(rest.len());
                 (
-                    cur.get(json::slice(rest, 0, cut))?,
-                    json::slice(rest, cut, rest.len()),
+                    cur.get(crate::text::slice(rest, 0, cut))?,
+                    crate::text::slice(rest, cut, rest.len()),
                 )
             }
         };

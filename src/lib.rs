@@ -48,6 +48,7 @@ mod sort;
 pub mod state;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod synth;
+pub mod text;
 pub mod traits;
 
 /// The tag's allocator, tested natively over an arena (its wasm half stays wasm-only).

@@ -3,7 +3,7 @@
 
 use crate::prelude::*;
 
-use crate::json::slice;
+use crate::text::slice;
 use alloc::borrow::Cow;
 
 /// Longest URL path we look at; a hostile megabyte-long URL is cut, not scanned.
@@ -50,7 +50,7 @@ impl Glob {
             if !p.starts_with('/') {
                 return Err("a page pattern must start with '/'");
             }
-            if crate::conditions::has(p, "***") {
+            if crate::text::has(p, "***") {
                 return Err("'***' is not a pattern; use '**'");
             }
             if p.len() > 1 && p.ends_with('/') {

@@ -169,7 +169,7 @@ pub fn verify(set: &RuleSet, payload: &str, check: &Check) -> Result<Verdict, Er
         }
     }
     let (from, to) = node.get("events").map_or((0, 0), |n| (n.at, n.end));
-    let events_text = json::slice(&text, from as usize, to as usize);
+    let events_text = crate::text::slice(&text, from as usize, to as usize);
     if node.get("digest").and_then(Node::as_str) != Some(digest(events_text).as_str()) {
         findings.note(
             "events_edited",

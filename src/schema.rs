@@ -351,7 +351,7 @@ mod tests {
         assert_eq!(names(SEQUENCE), f.sequence);
         assert_eq!(names(TRAITS), f.traits);
         assert_eq!(names(BAND), f.band);
-        assert_eq!(names(COND), crate::conditions::COND_FIELDS);
+        assert_eq!(names(COND), crate::rules::COND_FIELDS);
         assert_eq!(names(ACCOUNTS), crate::rules::ACCOUNTS_FIELDS);
         assert_eq!(names(TARGETS), crate::rules::TARGETS_FIELDS);
         assert_eq!(names(EVENT), crate::events::EVENT_FIELDS);

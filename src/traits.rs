@@ -57,7 +57,7 @@ pub fn email_type(email: &str, competitors: &[String]) -> Option<&'static str> {
     if local.is_empty()
         || !domain.contains('.')
         || domain.starts_with('.')
-        || crate::conditions::has(&domain, "..")
+        || crate::text::has(&domain, "..")
     {
         return None;
     }

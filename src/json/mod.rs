@@ -5,13 +5,14 @@
 //! and the browser build carries no general-purpose JSON machinery.
 
 use crate::prelude::*;
+use crate::text::slice;
 
 /// A parsed value and the byte offset where it starts in the source text.
 use alloc::borrow::Cow;
 
 mod number;
 mod position;
-pub use position::{key_at, line_col, Positions};
+pub use position::{key_at, Positions};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node<'a> {
@@ -109,7 +110,7 @@ impl SyntaxError {
 
     /// Unwinding out of the value at `key` of an object: the path gains that key.
     fn inside_key(mut self, key: &str) -> Self {
-        self.path = crate::error::within(&crate::rules::join("", key), &self.path);
+        self.path = crate::error::within(&crate::error::join("", key), &self.path);
         self
     }
 
@@ -389,7 +390,7 @@ fn duplicate(offset: u32, key: String) -> SyntaxError {
     SyntaxError {
         offset,
         message: "duplicate key",
-        path: crate::rules::join("", &key),
+        path: crate::error::join("", &key),
         key: Some(key),
         out_of_range: false,
     }
@@ -475,12 +476,6 @@ pub fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// `&s[from..to]` without the panic path: `str` indexing brings its boundary-error
-/// formatting into the wasm, and every caller here slices at ASCII delimiters anyway.
-pub(crate) fn slice(s: &str, from: usize, to: usize) -> &str {
-    s.get(from..to).unwrap_or("")
-}
-
 /// Appends a finite number the way JavaScript's JSON.stringify would read it back:
 /// the shortest text that round-trips to the same f64.
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
@@ -531,7 +526,7 @@ mod tests {
     fn reports_line_and_column() {
         let text = "{\n  \"a\": 1,\n  \"b\": tru\n}";
         let e = parse(text).unwrap_err();
-        assert_eq!(line_col(text, e.offset), (3, 8));
+        assert_eq!(crate::text::line_col(text, e.offset), (3, 8));
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! approximation and is corrected by comparing, exactly in big integers, the decimal value
 //! with the halfway points between neighbouring doubles.
 
-use super::slice;
 use crate::prelude::*;
+use crate::text::slice;
 
 /// Exact powers of ten representable as f64.
 const POW10: [f64; 23] = [

@@ -1,7 +1,6 @@
 //! Where things are in a JSON text: the line and column of a byte offset (one at a time,
 //! or many through a line index), and the key that belongs to a value.
 
-use super::slice;
 use crate::prelude::*;
 
 /// Byte offset of the key whose value starts at `value_at`: problems about a key (an
@@ -89,21 +88,4 @@ impl Positions {
             (offset - start) as u32 - (self.cont_before(s, offset) - self.cont_before(s, start));
         (line as u32, chars + 1)
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-pub fn line_col(text: &str, offset: u32) -> (u32, u32) {
-    let offset = (offset as usize).min(text.len());
-    let before = &text.as_bytes()[..offset];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1);
-    let col = slice(text, line_start, text.len())
-        .char_indices()
-        .take_while(|(i, _)| line_start + i < offset)
-        .count() as u32
-        + 1;
-    (line, col)
 }

@@ -22,8 +22,9 @@ use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use crate::conditions::Field;
-use crate::json::{self, slice, write_str, Node, Value};
+use crate::json::{self, write_str, Node, Value};
 use crate::rules::{RuleSet, When};
+use crate::text::slice;
 
 pub mod detect;
 pub mod url;

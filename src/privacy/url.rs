@@ -8,7 +8,7 @@
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
-use crate::json::slice;
+use crate::text::slice;
 
 use super::detect::{any_decoding, has_profile, personal_key, personal_text};
 

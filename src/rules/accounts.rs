@@ -6,8 +6,9 @@
 use crate::prelude::*;
 
 use super::limits::{self, Limit};
-use super::reader::{join, Reader};
+use super::reader::Reader;
 use super::Band;
+use crate::error::join;
 use crate::error::{at_index, ErrorKind};
 use crate::json::{Node, Value};
 

@@ -12,14 +12,17 @@ use crate::sort::{find, index_by};
 
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 mod accounts;
+mod conditions;
 pub mod limits;
 mod reader;
 mod rule;
 mod sections;
 
+pub(crate) use crate::error::join;
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub use accounts::{Accounts, ACCOUNTS_FIELDS, TARGETS_FIELDS};
-pub use reader::{join, Reader};
+pub use conditions::COND_FIELDS;
+pub use reader::Reader;
 
 /// The five event types every rule set knows, in their fixed id order.
 pub const BUILTIN_EVENTS: [&str; 5] = [

@@ -4,7 +4,7 @@
 use crate::prelude::*;
 
 use super::limits::Limit;
-use crate::error::{Error, ErrorKind};
+use crate::error::{join, Error, ErrorKind};
 use crate::json::{key_at, Node, Positions, Value};
 
 /// Collects problems while reading a document; each is stamped with its line and column
@@ -182,17 +182,5 @@ impl<'t> Reader<'t> {
                 &[]
             }
         }
-    }
-}
-
-/// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside
-/// the document ends up with the whole document's empty path.
-pub fn join(path: &str, key: &str) -> String {
-    if key.is_empty() {
-        [path, "[\"\"]"].concat()
-    } else if path.is_empty() {
-        key.to_string()
-    } else {
-        [path, ".", key].concat()
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::prelude::*;
 
+use super::conditions::compile as read_cond;
 use super::*;
 use crate::conditions;
 
@@ -75,7 +76,7 @@ pub(crate) fn event_cond(
             .iter()
             .enumerate()
         {
-            match conditions::compile(r, c, &at_index(&wpath, i), Some((name, props))) {
+            match read_cond(r, c, &at_index(&wpath, i), Some((name, props))) {
                 Some(c) => conds.push(c),
                 None => ok = false,
             }
@@ -245,7 +246,7 @@ fn when(r: &mut Reader, set: &RuleSet, w: &Node, path: &str) -> Option<When> {
             let mut conds = Vec::new();
             let mut ok = true;
             for (i, c) in list.iter().enumerate() {
-                match conditions::compile(r, c, &at_index(&tpath, i), None) {
+                match read_cond(r, c, &at_index(&tpath, i), None) {
                     Some(c) => conds.push(c),
                     None => ok = false,
                 }

@@ -177,7 +177,7 @@ impl Visitor {
                     let id = ids.get(i).and_then(|n| n.as_str()).unwrap_or("");
                     events.push(e);
                     raw.push(with_id(
-                        json::slice(text, item.at as usize, item.end as usize),
+                        crate::text::slice(text, item.at as usize, item.end as usize),
                         id,
                     ));
                 }
