@@ -1,5 +1,7 @@
 //! Each page's own events, under a key of its own beside the shared state
-//! (`<key>:page:<page id>`, the same text format). The shared key has many writers, and in
+//! (`<key>:page:<page id>`, the same text format). It is written on every event the page
+//! records (the shared state only when the page folds: see `super::tracker`), so it is
+//! what keeps an event of a page that is killed before it folds. The shared key has many writers, and in
 //! Chromium a tab's process reads a copy of `localStorage` that another tab's write reaches
 //! a little later: a tab can write the union it knows over a write it has not seen yet.
 //! The tab that recorded the lost events writes them back when the `storage` event
@@ -48,17 +50,22 @@ impl Journal {
     }
 
     /// Writes this page's own events (those of `v` with its ids); nothing when it has none.
-    pub fn write(&self, s: &Storage, v: &Visitor) {
+    /// False when storage refused the write (a full quota).
+    pub fn write(&self, s: &Storage, v: &Visitor) -> bool {
         if self.key.is_empty() {
-            return;
+            return true;
         }
         let text = v.to_text_of(&self.ids);
         if text.starts_with("{\"v\":1,\"events\":[]") {
-            let _ = s.remove_item(&self.key);
+            s.remove_item(&self.key).is_ok()
         } else {
-            // A full quota only costs the protection this copy gives.
-            let _ = s.set_item(&self.key, &text);
+            s.set_item(&self.key, &text).is_ok()
         }
+    }
+
+    /// Whether `key` is another page's journal.
+    pub fn is_other(&self, key: &str) -> bool {
+        key.starts_with(&self.prefix) && key != self.key
     }
 
     /// The keys of every page's journal.

@@ -3,6 +3,11 @@
 //! out. State persists in `localStorage` under one versioned key, shared by the visitor's
 //! tabs, and degrades to memory when storage is missing, broken or full.
 //!
+//! Recording an event writes only this page's journal (`super::journal`: its own events,
+//! a few hundred bytes), never the whole shared state: a page killed at any moment has
+//! lost nothing. The shared state is written by [`Tracker::fold`], which the page calls
+//! when idle, when hidden and on `pagehide`, and which merges what storage holds first.
+//!
 //! Tabs share that key without a lock, and in Chromium each tab's process reads a copy of
 //! `localStorage` that another tab's write reaches a little later. So every write is a
 //! read-merge-write of a union (no event counts as the same as another unless it is the
@@ -31,6 +36,10 @@ const MAX_NAMED: usize = 12;
 
 /// Compact again after this many new events; amortises the pruning walk.
 const COMPACT_EVERY: usize = 32;
+
+/// Fold after this many events even when the page is never idle (a script recording in a
+/// loop): other tabs and the shared state are never far behind.
+const FOLD_EVERY: u32 = 64;
 
 #[wasm_bindgen]
 pub struct Tracker {
@@ -62,6 +71,10 @@ pub struct Tracker {
     storage: Option<web_sys::Storage>,
     /// This page's own events, under a key only it writes (see the module).
     journal: Journal,
+    /// Recorded since the shared state was last written: [`Tracker::fold`] has work.
+    dirty: bool,
+    /// Events recorded since the last fold.
+    unfolded: u32,
 }
 
 #[wasm_bindgen]
@@ -97,6 +110,8 @@ impl Tracker {
             privacy_warned: false,
             storage,
             journal: Journal::new(key, page),
+            dirty: false,
+            unfolded: 0,
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default);
@@ -111,7 +126,8 @@ impl Tracker {
 
     /// Records one event (JSON text) under `id`, unique to this page (a page id and a
     /// counter). Returns null, or the problem `{code, path, message}` when the event is not
-    /// valid for these rules; an invalid event is not stored.
+    /// valid for these rules; an invalid event is not stored. Persisted in this page's
+    /// journal at once; in the shared state at the next [`Tracker::fold`].
     pub fn record(&mut self, event: &str, id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, false)
     }
@@ -170,12 +186,15 @@ impl Tracker {
         crate::payload::digest(events_text)
     }
 
-    /// Follows a change another tab made (the page's `storage` event for the state or the
-    /// consent key); true when the events changed. A consent answer is followed first. When
-    /// this tab holds events the stored state lacks (a stale write of another tab went over
-    /// them), writes the union back, so no tab's events are lost. While consent is
-    /// withdrawn, state that a tab wrote before it learned so is erased as it arrives.
-    pub fn sync(&mut self, now: f64) -> bool {
+    /// Follows a change another tab made (the page's `storage` event: `key` written, or
+    /// removed; "" when storage was cleared); true when the events changed. A consent
+    /// answer is followed first. Another page's journal is merged as it is written (no
+    /// write back: that page folds it). When this tab holds events the stored state lacks
+    /// (a stale write of another tab went over them), writes the union back, so no tab's
+    /// events are lost. The state removed (`reset()` in another tab, storage cleared)
+    /// forgets the visitor here too. While consent is withdrawn, state that a tab wrote
+    /// before it learned so is erased as it arrives.
+    pub fn sync(&mut self, now: f64, key: &str, removed: bool) -> bool {
         if self.follow_consent(now) {
             return true;
         }
@@ -186,11 +205,36 @@ impl Tracker {
             return false;
         }
         let before = self.visitor.len();
+        if self.journal.is_other(key) {
+            return !removed && self.merge_journal(key).is_some_and(|gained| gained);
+        }
+        if removed && (key.is_empty() || key == self.key) {
+            let had = !self.visitor.is_empty();
+            self.forget();
+            if let Some(s) = &self.storage {
+                self.journal.remove(s);
+            }
+            return had;
+        }
         let changed = self.pull();
         if self.persist && self.behind {
             self.save(now);
         }
         changed || self.visitor.len() != before
+    }
+
+    /// Writes the shared state: what storage holds merged with this page's events,
+    /// compacted. Called by the page when idle, when hidden and on `pagehide`; recording
+    /// only writes this page's journal.
+    pub fn fold(&mut self, now: f64) {
+        self.follow_consent(now);
+        if !self.persist || !self.dirty {
+            return;
+        }
+        self.pull();
+        self.visitor.compact(&self.set, now);
+        self.compact_at = self.visitor.len() + COMPACT_EVERY;
+        self.save(now);
     }
 
     /// The visitor's answer, for every tab. Granted: persist from now on (merging what is
@@ -303,9 +347,6 @@ impl Tracker {
         // The answer is read before the write below, in the same call: the `storage` event
         // announcing a withdrawal may arrive after this event, and must not be undone by it.
         self.follow_consent(now);
-        if self.persist {
-            self.pull();
-        }
         if update {
             self.visitor.update_page_view(e, &clean, id);
         } else {
@@ -316,9 +357,30 @@ impl Tracker {
             self.compact_at = self.visitor.len() + COMPACT_EVERY;
         }
         if self.persist {
-            self.save(now);
+            self.dirty = true;
+            self.unfolded += 1;
+            // Only this page's own events: a small write. A full quota folds at once,
+            // which prunes the shared state to make room.
+            let written = match self.storage.clone() {
+                Some(s) => self.journal.write(&s, &self.visitor),
+                None => false,
+            };
+            if !written || self.unfolded >= FOLD_EVERY {
+                self.fold(now);
+            }
         }
         JsValue::NULL
+    }
+
+    /// Merges another page's journal, as stored under `key`: whether it brought events
+    /// (None when it is unreadable or gone).
+    fn merge_journal(&mut self, key: &str) -> Option<bool> {
+        let s = self.storage.as_ref()?;
+        let text = s.get_item(key).ok()??;
+        let (v, _) = Visitor::from_text(&self.set, &text).ok()?;
+        let gained = self.visitor.merge(v).gained;
+        self.dirty |= gained;
+        Some(gained)
     }
 
     /// The stored consent answer: granted, withdrawn, or none.
@@ -368,9 +430,9 @@ impl Tracker {
             let journal = s.get_item(&key).ok().flatten();
             let journal = journal.and_then(|t| Visitor::from_text(&self.set, &t).ok());
             match journal {
-                // Nothing shared although a page wrote before: the visitor was reset or
-                // withdrew consent since, so its journals go too (as unreadable ones do).
-                Some((v, _)) if self.last.is_some() => {
+                // A reset or a withdrawal erases every journal with the state, so a
+                // journal without shared state is a page that has not folded yet.
+                Some((v, _)) => {
                     if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
                         idle.push(key);
                     }
@@ -381,6 +443,7 @@ impl Tracker {
         }
         self.visitor.compact(&self.set, now);
         let unsaved = self.last.is_none() && !self.visitor.is_empty();
+        self.dirty = false;
         // State that held personal data (an older tag's) is written back cleaned.
         if self.behind || unsaved || self.scrubbed {
             self.save(now);
@@ -459,6 +522,8 @@ impl Tracker {
         let Some(s) = self.storage.clone() else {
             return self.fall_back("localStorage is not available");
         };
+        self.dirty = false;
+        self.unfolded = 0;
         let mut text = self.visitor.to_text();
         if s.set_item(&self.key, &text).is_err() {
             // Quota: prune now and keep only the newer half, then try once more.
@@ -470,7 +535,7 @@ impl Tracker {
                 return self.fall_back("localStorage is full");
             }
         }
-        self.journal.write(&s, &self.visitor);
+        let _ = self.journal.write(&s, &self.visitor);
         self.last = Some(text);
     }
 

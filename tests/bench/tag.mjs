@@ -3,7 +3,8 @@
 // p99), beside a no-op call for scale.
 import { build, printSizes } from '../../www/build.mjs';
 import { launch, site } from '../e2e/helpers.mjs';
-import { heading, median, ms, pct, row } from './common.mjs';
+import { join } from 'node:path';
+import { heading, median, ms, pct, root, row } from './common.mjs';
 
 const TAG_BUDGET_GZIP = 30 * 1024;
 
@@ -17,7 +18,7 @@ export async function run() {
   const web = await site();
   try {
     const loads = await pageLoads(browser, web.url, 15);
-    const record = await recording(browser, web.url);
+    const record = await recording(browser);
     const figures = {
       loads: loads.length,
       totalMs: ms(median(loads.map((l) => l.total))),
@@ -25,9 +26,15 @@ export async function run() {
       rulesFetchMs: ms(median(loads.map((l) => l.rules))),
       engineSetupMs: ms(median(loads.map((l) => l.setup))),
       recordMedianMs: ms(median(record.track)),
+      recordP90Ms: ms(pct(record.track, 0.9)),
       recordP99Ms: ms(pct(record.track, 0.99)),
       noopMedianMs: ms(median(record.noop)),
       storedEventsAfter: record.stored,
+      baselineRecordMedianMs: ms(median(record.baseline.track)),
+      baselineRecordP90Ms: ms(pct(record.baseline.track, 0.9)),
+      baselineRecordP99Ms: ms(pct(record.baseline.track, 0.99)),
+      baselineNoopMedianMs: ms(median(record.baseline.noop)),
+      baselineStoredEventsAfter: record.baseline.stored,
     };
     printBrowser(figures);
     return { sizes, tagGzip: total.gzip, tagBudgetGzip: TAG_BUDGET_GZIP, browser: figures };
@@ -50,29 +57,56 @@ async function pageLoads(browser, url, n) {
   return loads;
 }
 
-async function recording(browser, url) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${url}/pricing`);
-  await page.waitForFunction(() => window.leadscore && !Array.isArray(window.leadscore));
-  const record = await page.evaluate(() => {
-    const time = (fn, n) => {
-      const out = [];
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        fn(i);
-        out.push(performance.now() - t);
+/** The cost of one `track()` (validate, clean, score, persist), in this build and in the
+ * baseline build (tests/bench/baseline.mjs), side by side: alternating rounds in one
+ * browser, each build on its own fresh, cross-origin isolated page (5 µs clock steps). */
+async function recording(browser) {
+  const { benchSite } = await import('./baseline.mjs');
+  const base = await benchSite();
+  const mine = await benchSite(join(root, 'target/site'));
+  const builds = { now: { url: mine.url, track: [], noop: [] }, base: { url: base.url, track: [], noop: [] } };
+  try {
+    const pages = {};
+    for (const [name, b] of Object.entries(builds)) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(`${b.url}/isolated/pricing`);
+      await page.waitForFunction(() => window.leadscore && !Array.isArray(window.leadscore) && crossOriginIsolated);
+      pages[name] = { context, page };
+    }
+    const round = (page, from, n) => page.evaluate(([from, n]) => {
+      const time = (fn) => {
+        const out = [];
+        for (let i = from; i < from + n; i++) {
+          const t = performance.now();
+          fn(i);
+          out.push(performance.now() - t);
+        }
+        return out;
+      };
+      const noop = time(() => leadscore.on('none', () => {}));
+      const track = time((i) => leadscore.track('webinar_attended', { webinar_id: `w-${i}` }));
+      return { noop, track };
+    }, [from, n]);
+    // 5 rounds of 100 events each, alternating builds; the first 20 of each build warm up.
+    for (const name of Object.keys(builds)) await round(pages[name].page, -20, 20);
+    for (let r = 0; r < 5; r++) {
+      for (const [name, b] of Object.entries(builds)) {
+        const { noop, track } = await round(pages[name].page, r * 100, 100);
+        b.noop.push(...noop);
+        b.track.push(...track);
       }
-      return out;
-    };
-    // Side by side: a call that does nothing, then real events (validated, scored, persisted).
-    const noop = time(() => leadscore.on('none', () => {}), 300);
-    const track = time((i) => leadscore.track('webinar_attended', { webinar_id: `w-${i}` }), 500);
-    const stored = leadscore.events().length;
-    return { noop, track, stored };
-  });
-  await context.close();
-  return record;
+    }
+    for (const [name, b] of Object.entries(builds)) {
+      b.stored = await pages[name].page.evaluate(() => leadscore.events().length);
+      await pages[name].context.close();
+    }
+  } finally {
+    await base.close();
+    await mine.close();
+  }
+  const { now, base: old } = builds;
+  return { track: now.track, noop: now.noop, stored: now.stored, baseline: { track: old.track, noop: old.noop, stored: old.stored } };
 }
 
 function printBrowser(f) {
@@ -81,8 +115,13 @@ function printBrowser(f) {
   row('  of which wasm fetch + compile + instantiate, ms', f.wasmMs);
   row('  of which rules file fetch, ms', f.rulesFetchMs);
   row('  of which rules parse + state load + collectors, ms', f.engineSetupMs);
-  row('record one event (validate, score, persist): median ms', f.recordMedianMs);
-  row('record one event: p99 ms', f.recordP99Ms);
-  row('a no-op API call, for scale: median ms', f.noopMedianMs);
-  row('events stored after 500 recorded (compaction)', f.storedEventsAfter);
+  const x = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : '');
+  heading('record one event (validate, clean, score, persist), 500 each, alternating rounds');
+  console.log(`${''.padEnd(60)} ${'this build'.padStart(12)} ${'baseline'.padStart(10)} ${'ratio'.padStart(7)}`);
+  const pair = (label, a, b, target = '') => console.log(`${label.padEnd(60)} ${String(a).padStart(12)} ${String(b).padStart(10)} ${x(a, b).padStart(7)} ${target}`);
+  pair('record one event: median ms', f.recordMedianMs, f.baselineRecordMedianMs, '<= 0.030');
+  pair('record one event: p90 ms', f.recordP90Ms, f.baselineRecordP90Ms, '<= 0.060');
+  pair('record one event: p99 ms', f.recordP99Ms, f.baselineRecordP99Ms);
+  pair('a no-op API call, for scale: median ms', f.noopMedianMs, f.baselineNoopMedianMs);
+  pair('events stored after 500 recorded (compaction)', f.storedEventsAfter, f.baselineStoredEventsAfter);
 }

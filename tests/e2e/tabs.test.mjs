@@ -125,6 +125,8 @@ describe('consent across tabs', () => {
     await b.waitForFunction(() => leadscore.persisting, null, { timeout: 5000 });
     await b.evaluate(() => leadscore.track('note', { n: 'b-after' }));
     await settled([a, b]);
+    // In B's journal at once, in the shared state when B folds (idle, hidden or left).
+    await a.waitForFunction((k) => (localStorage.getItem(k) || '').includes('b-after'), KEY, { timeout: 5000 });
     const state = JSON.parse(await stored(a));
     assert.deepEqual(notes(state.events).sort(), ['b-after', 'b-memory']);
     await context.close();

@@ -7,6 +7,9 @@ import { collect, cleanUrl } from './collect.js';
 import { handoff } from './handoff.js';
 
 const DEFAULT_KEY = 'leadscore:v1';
+/** How long the page is idle (no event recorded) before it folds its journal into the
+ * shared state. Another tab sees an event at once through the journal's storage event. */
+const FOLD_MS = 1000;
 /** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
  * 'toString' or 'constructor' never reaches what the API object inherits. */
 const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent'];
@@ -225,7 +228,13 @@ function createApi(rulesText, o) {
     }
     return views.get(k);
   };
-  const record = (event) => outcome(tracker.record(JSON.stringify(event), idOf(event, true), Date.now()));
+  // Recording writes only this page's journal; the shared state is written (folded) when
+  // the page is idle, hidden or left (see src/web/tracker.rs).
+  let foldTimer = 0;
+  const fold = () => { clearTimeout(foldTimer); foldTimer = 0; tracker.fold(Date.now()); };
+  const foldSoon = () => { if (!foldTimer) foldTimer = setTimeout(guard(fold, null), FOLD_MS); };
+  const recorded = (problem) => { foldSoon(); return outcome(problem); };
+  const record = (event) => recorded(tracker.record(JSON.stringify(event), idOf(event, true), Date.now()));
   // The CRM payload as text: the events exactly as stored, so the digest that
   // `leadscore verify` recomputes over them matches byte for byte.
   const payloadText = () => {
@@ -291,15 +300,20 @@ function createApi(rulesText, o) {
   // Internal hooks for the collectors and the hand-off (not part of the public API).
   const hooks = {
     record: guard(record, null),
-    updatePageView: guard((e) => outcome(tracker.updatePageView(JSON.stringify(e), idOf(e, false), Date.now())), null),
+    updatePageView: guard((e) => recorded(tracker.updatePageView(JSON.stringify(e), idOf(e, false), Date.now())), null),
     emailType: guard(emailType, null, null),
     dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => [], () => []),
-    sync: guard(() => { if (tracker.sync(Date.now())) changed(); }, null),
-    storageKey: key,
-    consentKey: `${key}:consent`,
   };
   const collector = o.collect !== false ? guard(() => collect(api, hooks, o), null, null)() : null;
   guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
+  // Another tab wrote the state, the consent answer or its journal (key null: storage was
+  // cleared). After the collectors' own listeners: their last readings go into the fold.
+  const ours = (k) => k == null || k === key || k.startsWith(`${key}:`);
+  const sync = guard((e) => { if (ours(e.key) && tracker.sync(Date.now(), e.key || '', e.newValue == null)) changed(); }, null);
+  const on = (target, type, fn) => target.addEventListener(type, fn, { capture: true, passive: true });
+  on(window, 'storage', sync);
+  on(document, 'visibilitychange', guard(() => { if (document.visibilityState === 'hidden') fold(); }, null));
+  on(window, 'pagehide', guard(fold, null));
   // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
   if (/[?&]leadscore_debug=1\b/.test(location.search)) {

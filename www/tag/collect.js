@@ -149,10 +149,6 @@ export function collect(api, hooks, options) {
     hooks.record({ type: 'identify', ts: now(), traits });
   }
 
-  // Another tab wrote the state or the consent answer (null: storage was cleared).
-  const shared = [hooks.storageKey, hooks.consentKey, null];
-  on(window, 'storage', (e) => { if (shared.includes(e.key)) hooks.sync(); });
-
   startPage();
   // `flush` re-reads this page's visible dwell now (the debug panel, while open).
   return { formName, flush };

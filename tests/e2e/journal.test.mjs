@@ -1,0 +1,85 @@
+// Recording an event writes only the page's journal; the shared state is written when the
+// page is idle, hidden or left (src/web/tracker.rs). A tab killed before any of those, with
+// no pagehide and no timer run, must still have lost nothing: the next page finds its events.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { goto, launch, open, site, tagPage } from './helpers.mjs';
+
+const RULES = JSON.stringify({
+  version: 'journal-1', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
+  categories: { c: {} },
+  rules: [
+    { id: 'every-view', category: 'c', points: 1, maxCount: 250, when: { event: 'page_view', page: 'tabs' } },
+    { id: 'every-note', category: 'c', points: 1, maxCount: 250, when: { event: 'note' } },
+  ],
+  bands: [{ name: 'all' }],
+});
+const KEY = 'leadscore:v1';
+const T0 = Date.parse('2026-10-01T09:00:00Z');
+
+let browser;
+let web;
+before(async () => {
+  browser = await launch();
+  const inline = `<script type="application/json" id="leadscore-rules">${RULES}</script>`;
+  web = await site({ '/t/tab': tagPage({ attrs: '', head: inline }) });
+});
+after(async () => {
+  await browser?.close();
+  await web?.close();
+});
+
+const notes = (events) => events.filter((e) => e.type === 'note').map((e) => e.props.n);
+
+describe('a killed tab', () => {
+  it('loses no recorded event: its journal is written with each event', async () => {
+    const context = await browser.newContext();
+    // The page clock never runs: the idle fold's timer cannot fire before the kill.
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=killed`);
+    await a.evaluate(() => { for (const n of ['one', 'two', 'three']) leadscore.track('note', { n }); });
+    assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), null, 'not folded yet: the shared state is written later');
+    // Killed: the renderer crashes, no pagehide, no visibilitychange, no timer.
+    const cdp = await context.newCDPSession(a);
+    const crashed = new Promise((ok) => a.once('crash', ok));
+    cdp.send('Page.crash').catch(() => {}); // never answers: the page is gone
+    await crashed;
+    const b = await open(context);
+    await goto(b, `${web.url}/t/tab?i=next`);
+    const events = await b.evaluate(() => leadscore.events());
+    assert.deepEqual(notes(events), ['one', 'two', 'three']);
+    assert.ok(events.some((e) => e.type === 'page_view' && e.url.endsWith('i=killed')), 'and its page view');
+    await context.close();
+  });
+
+  it('a closed tab (no beforeunload) folds or keeps its journal: the next page has every event', async () => {
+    const context = await browser.newContext();
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=closed`);
+    await a.evaluate(() => { for (const n of ['x', 'y']) leadscore.track('note', { n }); });
+    await a.close({ runBeforeUnload: false });
+    const b = await open(context, `${web.url}/t/tab?i=after`);
+    assert.deepEqual(notes(await b.evaluate(() => leadscore.events())), ['x', 'y']);
+    await context.close();
+  });
+});
+
+describe('folding', () => {
+  it('writes the shared state when the page is idle, and when it is hidden', async () => {
+    const context = await browser.newContext();
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=idle`);
+    await a.evaluate(() => leadscore.track('note', { n: 'idle' }));
+    assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), null);
+    await a.clock.runFor(1500);
+    assert.match(await a.evaluate((k) => localStorage.getItem(k), KEY), /idle/);
+    await a.evaluate(() => leadscore.track('note', { n: 'hidden' }));
+    await a.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    assert.match(await a.evaluate((k) => localStorage.getItem(k), KEY), /hidden/);
+    assert.deepEqual(a.errors, []);
+    await context.close();
+  });
+});
