@@ -114,7 +114,7 @@ impl Tracker {
             unfolded: 0,
         };
         let answer = t.answer();
-        t.persist = answer.unwrap_or(by_default);
+        t.persist = answer.unwrap_or(by_default) && !t.broken;
         if t.persist {
             t.restore(now);
         } else if answer == Some(false) {
@@ -383,10 +383,18 @@ impl Tracker {
         Some(gained)
     }
 
-    /// The stored consent answer: granted, withdrawn, or none.
-    fn answer(&self) -> Option<bool> {
+    /// The stored consent answer: granted, withdrawn, or none. Storage that cannot be read
+    /// (it throws) is storage not to write either: memory only from then on.
+    fn answer(&mut self) -> Option<bool> {
         let s = self.storage.as_ref()?;
-        match s.get_item(&self.consent_key).ok()??.as_str() {
+        let stored = match s.get_item(&self.consent_key) {
+            Ok(v) => v?,
+            Err(_) => {
+                self.fall_back("localStorage could not be read");
+                return None;
+            }
+        };
+        match stored.as_str() {
             "granted" => Some(true),
             "denied" => Some(false),
             _ => None,
@@ -401,6 +409,9 @@ impl Tracker {
             return false;
         }
         let answer = self.answer();
+        if self.broken {
+            return false;
+        }
         let allowed = answer.unwrap_or(self.by_default);
         if allowed == self.persist {
             return false;
