@@ -36,9 +36,11 @@ export function build({ playground = true } = {}) {
   rmSync(stage, { recursive: true, force: true });
   cpSync(join(root, 'www/tag'), stage, { recursive: true });
   for (const f of readdirSync(pkg)) if (f.startsWith('leadscore_core')) cpSync(join(pkg, f), join(stage, f));
-  // The debug panel stays its own file: bundled in, esbuild would ship it to every visitor.
-  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js']);
+  // The debug panel and the hand-off stay their own files, fetched only by pages that need
+  // them: bundled in, esbuild would ship them to every visitor.
+  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js']);
   bundle(join(stage, 'debug.js'), join(pkg, 'debug.js'));
+  bundle(join(stage, 'handoff.js'), join(pkg, 'handoff.js'));
   run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', `--outfile=${join(pkg, 'leadscore.js')}`]);
 
   if (playground && existsSync(join(root, 'www/playground/index.html'))) {
@@ -117,7 +119,7 @@ function packNpm(pkg) {
   rmSync(dest, { recursive: true, force: true });
   cpSync(join(root, 'pkg-template'), dest, { recursive: true });
   for (const f of readdirSync(pkg)) {
-    if (/^(leadscore_core|api\.|debug\.|rules\.schema)/.test(f)) cpSync(join(pkg, f), join(dest, f));
+    if (/^(leadscore_core|api\.|debug\.|handoff\.|rules\.schema)/.test(f)) cpSync(join(pkg, f), join(dest, f));
   }
   const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));
@@ -133,7 +135,7 @@ export function sizes(dir = join(out, 'leadscore')) {
     const p = join(dir, f);
     if (!statSync(p).isFile() || !/\.(js|wasm)$/.test(f)) continue;
     const buf = readFileSync(p);
-    const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' ? 'on demand' : 'playground/npm';
+    const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' || f === 'handoff.js' ? 'on demand' : 'playground/npm';
     rows.push({ file: relative(out, p), role, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
   }
   const tag = rows.filter((r) => r.role === 'tag');

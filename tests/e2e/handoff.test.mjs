@@ -48,6 +48,7 @@ before(async () => {
     // read by the vendor when it loads.
     '/t/queues': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot, gtm" data-hubspot-event="pe123_leadscore_band"' }),
     '/t/hs-no-event': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot"' }),
+    '/t/no-forms': tagPage({ body: '<div id="later"></div><form id="search" action="/search"><input name="q"></form>' }),
     '/t/forms': tagPage({
       body: `<form id="mine" data-leadscore action="/thanks" method="post">
                <input type="hidden" name="leadscore_score" value="stale"><button>send</button></form>
@@ -150,6 +151,24 @@ describe('hidden form fields', () => {
     const before = await page.inputValue('#late [name=leadscore_score]');
     await page.evaluate(() => leadscore.identify({ seniority: 'vp' }));
     await page.waitForFunction((b) => document.querySelector('#late [name=leadscore_score]').value !== b, before);
+    await context.close();
+  });
+
+  it('is fetched only by a page that has such a form: when one is added later, then', async () => {
+    const context = await browser.newContext();
+    web.requests.length = 0;
+    const page = await open(context, `${web.url}/t/no-forms`);
+    await page.evaluate(() => leadscore.track('webinar_attended', { webinar_id: 'w1' }));
+    // A search form (no email field, not marked) is not one the hand-off fills.
+    assert.ok(!web.requests.includes('/leadscore/handoff.js'), `not fetched: ${web.requests}`);
+    assert.ok(!(await page.$('#search input[name^=leadscore_]')), 'the search form is untouched');
+    await page.evaluate(() => {
+      document.getElementById('later').innerHTML = '<form id="late" method="post"><input type="email" name="email"></form>';
+    });
+    await page.waitForSelector('#late input[name=leadscore_band]', { state: 'attached' });
+    assert.equal(await page.inputValue('#late [name=leadscore_band]'), await page.evaluate(() => leadscore.result().band ?? ''));
+    assert.ok(web.requests.includes('/leadscore/handoff.js'));
+    assert.deepEqual(page.errors, []);
     await context.close();
   });
 

@@ -3,8 +3,7 @@
 // every entry point is guarded. A bad argument gets `{ ok: false, error }` and the tag keeps
 // working; only a fault of the core (a wasm trap) makes it inert, with one console error.
 import init, { Tracker } from './leadscore_core.js';
-import { collect, cleanUrl } from './collect.js';
-import { handoff } from './handoff.js';
+import { collect, cleanUrl, handsOff } from './collect.js';
 
 const DEFAULT_KEY = 'leadscore:v1';
 /** How long the page is idle (no event recorded) before it folds its journal into the
@@ -27,12 +26,14 @@ export async function start(options = {}) {
   const t0 = performance.now();
   let tRules = 0;
   let tWasm = 0;
-  const [rulesText] = await Promise.all([
+  // The hand-off's file too, when this page needs it already (else later, or never).
+  const [rulesText, , handoffModule] = await Promise.all([
     loadRules(options).then((t) => { tRules = performance.now() - t0; return t; }),
     init().then(() => { tWasm = performance.now() - t0; }),
+    needsHandoff(options) ? loadHandoff() : null,
   ]);
   const tReady = performance.now();
-  const api = createApi(rulesText, options);
+  const api = createApi(rulesText, options, handoffModule);
   api.timings = { rules: tRules, wasm: tWasm, setup: performance.now() - tReady };
   return api;
 }
@@ -54,6 +55,20 @@ export async function boot(config, queue) {
   if (api.timings && typeof config.t0 === 'number') api.timings.total = performance.now() - config.t0;
   return api;
 }
+
+/** The hand-off module (hidden form fields, chat and tag-manager adapters, the beacon),
+ * fetched once; null when it cannot load (the tag scores on without it). */
+let handoffLoad = null;
+const loadHandoff = () => (handoffLoad ||= import('./handoff.js').catch(() => null));
+
+/** Whether the page needs the hand-off now: a chat or tag-manager adapter is configured,
+ * Marketo's forms API is there, or a form the hand-off fills (see `handsOff`) or a form of
+ * HubSpot or Marketo is on the page. Pages without any never fetch handoff.js. */
+function needsHandoff(o) {
+  if (o.handoff || window.MktoForms2) return true;
+  return Array.prototype.some.call(document.forms, (f) => wantsForm(f, o));
+}
+const wantsForm = (f, o) => handsOff(f, o) || f.matches('.hs-form, .mktoForm');
 
 async function loadRules(o) {
   if (o.rules != null) return typeof o.rules === 'string' ? o.rules : JSON.stringify(o.rules);
@@ -158,7 +173,7 @@ function pageId() {
   return n[0].toString(36);
 }
 
-function createApi(rulesText, o) {
+function createApi(rulesText, o, handoffModule) {
   const key = o.storageKey || DEFAULT_KEY;
   // Without a stored consent answer (`${key}:consent`, read by the core before each write).
   const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
@@ -305,7 +320,9 @@ function createApi(rulesText, o) {
     dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => [], () => []),
   };
   const collector = o.collect !== false ? guard(() => collect(api, hooks, o), null, null)() : null;
-  guard(() => handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))();
+  const startHandoff = (m) => { if (m && !inert) guard(() => m.handoff(api, { ...hooks, payloadText: guard(payloadText, '') }, o))(); };
+  if (handoffModule) startHandoff(handoffModule);
+  else watchForHandoff(o, () => loadHandoff().then(startHandoff));
   // Another tab wrote the state, the consent answer or its journal (key null: storage was
   // cleared). After the collectors' own listeners: their last readings go into the fold.
   const ours = (k) => k == null || k === key || k.startsWith(`${key}:`);
@@ -324,4 +341,21 @@ function createApi(rulesText, o) {
   }
   if (typeof o.onReady === 'function') o.onReady(api);
   return api;
+}
+
+/** Calls `load` once, when a form the hand-off fills is added to the page (or Marketo's
+ * forms API appears, checked with each added node): single-page apps, embedded form tools. */
+function watchForHandoff(o, load) {
+  if (typeof MutationObserver !== 'function') return;
+  const forms = (n) => (n.tagName === 'FORM' ? [n] : n.querySelectorAll ? [...n.querySelectorAll('form')] : []);
+  const observer = new MutationObserver((records) => {
+    try {
+      const added = records.some((r) => [...r.addedNodes].some((n) => n.nodeType === 1 && forms(n).some((f) => wantsForm(f, o))));
+      if (added || window.MktoForms2 || needsHandoff(o)) {
+        observer.disconnect();
+        load();
+      }
+    } catch { /* guarded */ }
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true });
 }

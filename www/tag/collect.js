@@ -26,6 +26,14 @@ export function cleanUrl(href) {
   }
 }
 
+/** Whether the hand-off (handoff.js) fills this form: it matches `data-forms` (by default
+ * `form[data-leadscore]`) or, by default, holds an email field. */
+export function handsOff(form, o) {
+  const selector = o.forms || 'form[data-leadscore]';
+  return form instanceof HTMLFormElement && !form.hasAttribute('data-leadscore-ignore') &&
+    (form.matches(selector) || (!o.forms && !!form.querySelector('input[type=email], input[name=email]')));
+}
+
 const isEmailField = (el) =>
   el.type === 'email' || /^e-?mail$/i.test(el.getAttribute('name') || '') || el.getAttribute('autocomplete') === 'email';
 

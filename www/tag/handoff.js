@@ -4,8 +4,9 @@
 // dataLayer event (each switched on by config), and the payload a server can verify with
 // `leadscore verify`. Vendors are reached only through their documented public APIs; one
 // that is not on the page is waited for briefly and otherwise skipped, never an error.
+// Its own file, loaded by the API only on pages that need it (see `needsHandoff` there).
+import { handsOff } from './collect.js';
 
-const DEFAULT_FORMS = 'form[data-leadscore]';
 const WAIT_MS = 10_000;
 const DEBOUNCE_MS = 250;
 // Intercom throttles `update` after 20 calls per 30 minutes on a page: at most one per 90 s.
@@ -51,13 +52,10 @@ export function handoff(api, hooks, o) {
     payload: `${prefix}payload`,
     ...(o.fieldNames || {}),
   };
-  const selector = o.forms || DEFAULT_FORMS;
   const values = () => fieldValues(api.result(), base64url(hooks.payloadText()), names);
 
   // A form takes part when it matches the selector or, by default, holds an email field.
-  const wanted = (form) =>
-    form instanceof HTMLFormElement && !form.hasAttribute('data-leadscore-ignore') &&
-    (form.matches(selector) || (!o.forms && !!form.querySelector('input[type=email], input[name=email]')));
+  const wanted = (form) => handsOff(form, o);
 
   const fill = (form, vals = values()) => {
     for (const [name, value] of Object.entries(vals)) {
