@@ -39,7 +39,7 @@ const COMPACT_EVERY: usize = 32;
 
 /// Fold after this many events even when the page is never idle (a script recording in a
 /// loop): other tabs and the shared state are never far behind.
-const FOLD_EVERY: u32 = 64;
+const FOLD_EVERY: u32 = 32;
 
 #[wasm_bindgen]
 pub struct Tracker {
@@ -231,9 +231,13 @@ impl Tracker {
         if !self.persist || !self.dirty {
             return;
         }
-        self.pull();
-        self.visitor.compact(&self.set, now);
-        self.compact_at = self.visitor.len() + COMPACT_EVERY;
+        // Compacted already when nothing arrived since the last pass (the hot path may
+        // have just compacted): one pruning walk per event at most.
+        let pulled = self.pull();
+        if pulled || self.visitor.len() + COMPACT_EVERY > self.compact_at {
+            self.visitor.compact(&self.set, now);
+            self.compact_at = self.visitor.len() + COMPACT_EVERY;
+        }
         self.save(now);
     }
 
