@@ -228,6 +228,9 @@ describe('chat widgets and tag managers', () => {
     const context = await browser.newContext();
     const page = await open(context);
     await page.clock.install({ time: T0 });
+    // Paused: the tag's first debounced send waits for the test's runFor, however long the
+    // page took to load on a busy machine (it ran at 250 ms of real time before).
+    await page.clock.pauseAt(T0 + 1000);
     const { goto } = await import('./helpers.mjs');
     await goto(page, `${web.url}${path}`);
     return { context, page };
