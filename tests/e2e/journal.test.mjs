@@ -3,7 +3,9 @@
 // no pagehide and no timer run, must still have lost nothing: the next page finds its events.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { goto, launch, open, site, tagPage } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliScore, goto, launch, open, root, site, snapshot, tagPage } from './helpers.mjs';
 
 const RULES = JSON.stringify({
   version: 'journal-1', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
@@ -80,6 +82,33 @@ describe('folding', () => {
     });
     assert.match(await a.evaluate((k) => localStorage.getItem(k), KEY), /hidden/);
     assert.deepEqual(a.errors, []);
+    await context.close();
+  });
+});
+
+describe('storage written by the previous tag', () => {
+  it('is read with every event: the shared state and the journals of two pages', async () => {
+    const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
+    const context = await browser.newContext();
+    // A minute after the last stored event, so every window still holds it.
+    await context.clock.install({ time: 1795165217642 + 60_000 });
+    await context.addInitScript(([storage, origin]) => {
+      if (sessionStorage.getItem('planted')) return;
+      for (const [k, v] of Object.entries(storage)) localStorage.setItem(k, v.replaceAll('ORIGIN', origin));
+      sessionStorage.setItem('planted', '1');
+    }, [storage, web.url]);
+    const page = await open(context, `${web.url}/pricing`);
+    const { now, result, events } = await snapshot(page);
+    const old = events.filter((e) => e.ts < 1795165217643).map((e) => [e.type, e.url && new URL(e.url).pathname, e.dwellMs ?? e.form ?? e.props?.webinar_id ?? e.traits?.seniority]);
+    assert.deepEqual(old, [
+      ['page_view', '/pricing', 12085], ['identify', undefined, 'vp'], ['webinar_attended', '/pricing', 'w-12'],
+      ['page_view', '/demo', 0], ['form_start', '/demo', 'demo-request'],
+    ]);
+    assert.deepEqual(result, cliScore(events, now));
+    assert.ok(result.explain.some((x) => x.rule === 'webinar-attended'));
+    const quiet = page.logs.filter((l) => l.type === 'warning' && l.text.startsWith('leadscore'));
+    assert.deepEqual(quiet, [], 'no warning: nothing unreadable, nothing dropped');
+    assert.deepEqual(page.errors, []);
     await context.close();
   });
 });
