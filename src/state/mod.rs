@@ -16,6 +16,7 @@ use crate::explain::Outcome;
 use crate::json::{self, Value};
 use crate::rules::{RuleSet, PAGE_VIEW};
 
+pub mod codec;
 mod compact;
 
 /// Version of the text written by [`Visitor::to_text`].

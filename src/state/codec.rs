@@ -1,0 +1,242 @@
+//! The compact binary form of stored state (format version 2), meant to replace the
+//! `{"v":1,…}` text so that the tag's wasm needs no JSON reader for state: events cross
+//! and are kept as typed values (the same [`Node`] tree the JSON reader makes, so the
+//! rules' event checks read them unchanged), written as bytes and stored as base64.
+//! Not yet used by the tag (see the branch `state` report); tested on its own.
+//!
+//! Layout, all lengths and counts LEB128 varints:
+//! - state: `b"LS"`, the version byte `2`, the number of events, then per event its id
+//!   (length, UTF-8) and its value (an object);
+//! - value: a tag byte, `0` null, `1` false, `2` true, `3` a number (8 bytes, f64
+//!   little-endian), `4` a string (length, UTF-8), `5` an array (count, values), `6` an
+//!   object (count, then per field its key as a string without the tag, and its value).
+//!
+//! Reading is hostile-safe: every length and count is checked against the bytes left
+//! (each item takes at least one byte), nesting stops at [`MAX_DEPTH`], numbers must be
+//! finite, strings valid UTF-8; so the time and memory are linear in the input, and a
+//! problem is an [`Error`] (`invalid_value`) naming the event (`events[3]`).
+
+use crate::prelude::*;
+use alloc::borrow::Cow;
+
+use crate::error::{at_index, Error, ErrorKind};
+use crate::json::{Node, Value, MAX_DEPTH};
+
+/// The format version written after the magic bytes.
+pub const BINARY_VERSION: u8 = 2;
+const MAGIC: &[u8] = b"LS";
+
+/// One stored event: its id ("" when unknown) and its value.
+pub type Stored = (String, Node<'static>);
+
+/// The bytes of a state holding `events`.
+pub fn encode_state(events: &[Stored]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + 64 * events.len());
+    out.extend_from_slice(MAGIC);
+    out.push(BINARY_VERSION);
+    varint(&mut out, events.len());
+    for (id, node) in events {
+        text(&mut out, id);
+        encode_value(&node.value, &mut out);
+    }
+    out
+}
+
+/// Appends the bytes of one value.
+pub fn encode_value(v: &Value<'_>, out: &mut Vec<u8>) {
+    match v {
+        Value::Null => out.push(0),
+        Value::Bool(b) => out.push(1 + *b as u8),
+        Value::Num(n) => {
+            out.push(3);
+            out.extend_from_slice(&n.to_le_bytes());
+        }
+        Value::Str(s) => {
+            out.push(4);
+            text(out, s);
+        }
+        Value::Arr(items) => {
+            out.push(5);
+            varint(out, items.len());
+            items.iter().for_each(|n| encode_value(&n.value, out));
+        }
+        Value::Obj(fields) => {
+            out.push(6);
+            varint(out, fields.len());
+            for (k, n) in fields {
+                text(out, k);
+                encode_value(&n.value, out);
+            }
+        }
+    }
+}
+
+/// Reads a state. A wrong magic or version, or bytes that end early or hold something
+/// unreadable at the top, is an error for the whole; an unreadable event stops the
+/// reading there (what follows cannot be located), keeping the events before it, with
+/// the problem naming that event.
+pub fn decode_state(bytes: &[u8]) -> Result<(Vec<Stored>, Option<Error>), Error> {
+    let bad = |m: &'static str| Error::new(ErrorKind::InvalidValue(m), "");
+    if bytes.get(..2) != Some(MAGIC) {
+        return Err(bad("not leadscore state"));
+    }
+    if bytes.get(2) != Some(&BINARY_VERSION) {
+        return Err(bad("leadscore state of an unknown version"));
+    }
+    let mut r = Reader { b: bytes, i: 3 };
+    let n = r.count().ok_or_else(|| bad("truncated state"))?;
+    let mut events = Vec::with_capacity(n);
+    for i in 0..n {
+        let item = r.text().and_then(|id| Some((id, r.value(0)?)));
+        match item {
+            Some((id, node)) if matches!(node.value, Value::Obj(_)) => events.push((id, node)),
+            _ => {
+                let e = Error::new(
+                    ErrorKind::InvalidValue("an unreadable stored event"),
+                    at_index("events", i),
+                );
+                return Ok((events, Some(e)));
+            }
+        }
+    }
+    Ok((events, None))
+}
+
+struct Reader<'b> {
+    b: &'b [u8],
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let b = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(b)
+    }
+
+    fn varint(&mut self) -> Option<usize> {
+        let mut n: u64 = 0;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            n |= ((b & 0x7f) as u64) << shift;
+            if b < 0x80 {
+                return usize::try_from(n).ok();
+            }
+        }
+        None
+    }
+
+    /// A count of items, each at least one byte: never more than the bytes left.
+    fn count(&mut self) -> Option<usize> {
+        self.varint().filter(|&n| n <= self.b.len() - self.i)
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let n = self.count()?;
+        let s = core::str::from_utf8(self.b.get(self.i..self.i + n)?).ok()?;
+        self.i += n;
+        Some(s.to_string())
+    }
+
+    fn value(&mut self, depth: u32) -> Option<Node<'static>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let value = match self.byte()? {
+            0 => Value::Null,
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => {
+                let bytes: [u8; 8] = self.b.get(self.i..self.i + 8)?.try_into().ok()?;
+                self.i += 8;
+                Value::Num(Some(f64::from_le_bytes(bytes)).filter(|n| n.is_finite())?)
+            }
+            4 => Value::Str(Cow::Owned(self.text()?)),
+            5 => {
+                let n = self.count()?;
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.value(depth + 1)?);
+                }
+                Value::Arr(items)
+            }
+            6 => {
+                let n = self.count()?;
+                let mut fields: Vec<(Cow<'static, str>, Node<'static>)> = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let k = self.text()?;
+                    fields.push((Cow::Owned(k), self.value(depth + 1)?));
+                }
+                Value::Obj(fields)
+            }
+            _ => return None,
+        };
+        Some(Node {
+            value,
+            at: 0,
+            end: 0,
+        })
+    }
+}
+
+fn varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn text(out: &mut Vec<u8>, s: &str) {
+    varint(out, s.len());
+    out.extend_from_slice(s.as_bytes());
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding, what `localStorage` holds.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The bytes of base64 text (padding optional); None when it is not base64.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let body = text.trim_end_matches('=');
+    if text.len() - body.len() > 2 || body.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in body.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | v as u32;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
