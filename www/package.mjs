@@ -35,13 +35,14 @@ const FILES = [
 export const PACKAGE_FILES = FILES.map(([to]) => to).sort();
 
 /** Builds target/pkg from `site` (target/site/leadscore). Needs the playground's wasm
- * (the server's core): without it (`build.mjs --no-playground`) no package is made. */
+ * (the server's core): without it (`build.mjs --no-playground`, the tag's bench) the
+ * package is left as it was. */
 export function packNpm(site) {
-  rmSync(PKG_DIR, { recursive: true, force: true });
   if (!existsSync(join(site, 'leadscore_playground_bg.wasm'))) {
-    console.warn('npm package not built: it needs the playground wasm (build without --no-playground)');
+    console.warn('npm package (target/pkg) not rebuilt: it needs the playground wasm (build without --no-playground)');
     return null;
   }
+  rmSync(PKG_DIR, { recursive: true, force: true });
   for (const [to, from] of FILES) {
     const src = from.startsWith('site:') ? join(site, from.slice(5)) : join(root, 'pkg-template', from);
     if (!existsSync(src)) throw new Error(`npm package: ${to} comes from ${src}, which the build did not make`);
