@@ -148,6 +148,23 @@ describe('leadscore/server, installed from the tarball', () => {
     assert.equal(thrown(() => server.verify(rules, 42)).code, 'wrong_type');
   });
 
+  it('compiles and instantiates the wasm once per process, however often it is used', () => {
+    const probe = join(dir, 'count.mjs');
+    writeFileSync(probe, `let modules = 0, instances = 0;
+const { Module, Instance } = WebAssembly;
+WebAssembly.Module = function (...a) { modules++; return new Module(...a); };
+WebAssembly.Instance = function (...a) { instances++; return new Instance(...a); };
+const a = await import('leadscore/server');
+const b = await import('leadscore/server');
+const text = (await import('node:fs')).readFileSync('rules.json', 'utf8');
+for (let i = 0; i < 3; i++) a.loadRules(text);
+for (let i = 0; i < 50; i++) b.score(text, [], { now: 1 });
+console.log(JSON.stringify({ modules, instances, same: a === b }));
+`);
+    const out = JSON.parse(execFileSync(process.execPath, [probe], { cwd: dir, encoding: 'utf8' }));
+    assert.deepEqual(out, { modules: 1, instances: 1, same: true });
+  });
+
   it('scores and checks as `leadscore score` and `check --json` do', () => {
     const tmp = mkdtempSync(join(tmpdir(), 'leadscore-score-'));
     const events = [...JOURNEY, { type: 'chat_opened', ts: T0 + 5 }];
