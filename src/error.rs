@@ -115,6 +115,27 @@ impl Error {
         self.kind.message()
     }
 
+    /// `{"code":…,"path":…,"line":…,"column":…,"message":…}`, line and column only when
+    /// known: a problem as `leadscore check --json` prints it and `leadscore/server` returns it.
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    pub fn to_json(&self) -> String {
+        use crate::json::write_str;
+        let mut o = String::from("{\"code\":");
+        write_str(&mut o, self.code());
+        o.push_str(",\"path\":");
+        write_str(&mut o, &self.path);
+        if self.line > 0 {
+            o.push_str(",\"line\":");
+            o.push_str(&decimal(self.line as usize));
+            o.push_str(",\"column\":");
+            o.push_str(&decimal(self.column as usize));
+        }
+        o.push_str(",\"message\":");
+        write_str(&mut o, &self.message());
+        o.push('}');
+        o
+    }
+
     /// Fills line and column from the byte offset of the offending value in `text`.
     pub fn at(mut self, text: &str, offset: u32) -> Self {
         let (line, column) = crate::text::line_col(text, offset);

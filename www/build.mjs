@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
 import { renderReference } from './reference.mjs';
+import { packNpm } from './package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'target/site');
@@ -109,19 +110,6 @@ function trapPanicPaths(file) {
   }
   writeFileSync(file, m.emitBinary());
   m.dispose();
-}
-
-// The npm package: the ES module API for sites that bundle their JavaScript.
-function packNpm(pkg) {
-  const dest = join(root, 'target/pkg');
-  rmSync(dest, { recursive: true, force: true });
-  cpSync(join(root, 'pkg-template'), dest, { recursive: true });
-  for (const f of readdirSync(pkg)) {
-    if (/^(leadscore_core|api\.|debug\.|rules\.schema)/.test(f)) cpSync(join(pkg, f), join(dest, f));
-  }
-  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-  const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));
-  writeFileSync(join(dest, 'package.json'), JSON.stringify({ ...meta, version }, null, 2) + '\n');
 }
 
 /** The files a page with the script tag loads: the loader, the API bundle, the wasm. */

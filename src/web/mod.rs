@@ -17,6 +17,8 @@ mod history;
 mod journal;
 #[cfg(feature = "playground")]
 mod scorer;
+#[cfg(feature = "playground")]
+mod server;
 mod tracker;
 
 /// A core error as a JS `Error` carrying `code`, `path`, `line` and `column`.
