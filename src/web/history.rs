@@ -1,9 +1,10 @@
 //! The playground's History view: the same backtest as `leadscore backtest`, fed in chunks
 //! by a web worker (so the page stays responsive and can show progress), with the report
-//! handed back as the command's JSON. Playground build only.
+//! handed back as the command's JSON; and the points `leadscore suggest` would suggest for
+//! the live rules on the same visitors. Playground build only.
 
 use super::js_problem;
-use crate::backtest::{self, Comparison, Options, Report};
+use crate::backtest::{self, Comparison, Options, Report, SuggestOptions, Target};
 use crate::events::Event;
 use crate::json::{self, Value};
 use crate::outcomes::{self, OutcomeRow};
@@ -19,6 +20,8 @@ type Journeys = HashMap<String, (Vec<Event>, Vec<Event>)>;
 #[wasm_bindgen]
 pub struct History {
     live: RuleSet,
+    /// The live rules as written: a suggestion edits this text.
+    live_text: String,
     challenger: Option<RuleSet>,
     journeys: Journeys,
     outcomes: Vec<OutcomeRow>,
@@ -34,6 +37,7 @@ impl History {
         let read = |t: &str| RuleSet::from_text(t).map_err(|e| super::js_error(&e[0]));
         Ok(History {
             live: read(rules)?,
+            live_text: rules.to_string(),
             challenger: challenger.as_deref().map(read).transpose()?,
             journeys: HashMap::new(),
             outcomes: Vec::new(),
@@ -71,22 +75,7 @@ impl History {
     /// The report as `leadscore backtest --json` prints it (with `--challenger` when one
     /// is pinned).
     pub fn report(&self) -> String {
-        let mut live: Vec<(String, Vec<Event>)> = Vec::with_capacity(self.journeys.len());
-        let mut other: Vec<(String, Vec<Event>)> = Vec::new();
-        let mut ids: Vec<&String> = self.journeys.keys().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let (a, b) = &self.journeys[id];
-            let sorted = |v: &Vec<Event>| {
-                let mut v = v.clone();
-                crate::events::sort(&mut v);
-                v
-            };
-            live.push((id.clone(), sorted(a)));
-            if self.challenger.is_some() {
-                other.push((id.clone(), sorted(b)));
-            }
-        }
+        let live = self.journeys(|j| &j.0);
         let options = Options::default();
         let months = backtest::months_spanned(&live);
         let judged = backtest::judge(&self.live, &live, &self.outcomes, &options);
@@ -94,15 +83,67 @@ impl History {
         match &self.challenger {
             None => report.to_json(),
             Some(set) => {
+                let other = self.journeys(|j| &j.1);
                 let judged_c = backtest::judge(set, &other, &self.outcomes, &options);
                 let c = Report::new(set, &judged_c, months);
                 Comparison::new(report, c, &judged, &judged_c).to_json()
             }
         }
     }
+
+    /// The suggestion for the live rules as `leadscore suggest --json` prints it (the same
+    /// defaults; `leadsPerMonth` or `precision` place the top band as the command's options
+    /// do). Throws an `Error` with code `nothing_to_fit` when the data carry no signal.
+    pub fn suggest(
+        &self,
+        leads_per_month: Option<f64>,
+        precision: Option<f64>,
+    ) -> Result<String, JsValue> {
+        let target = match (leads_per_month, precision) {
+            (Some(n), _) if n.is_finite() && n >= 0.0 => Target::LeadsPerMonth(n),
+            (_, Some(p)) if (0.0..=1.0).contains(&p) => Target::Precision(p),
+            _ => Target::KeepVolumes,
+        };
+        let so = SuggestOptions {
+            target,
+            ..Default::default()
+        };
+        let live = self.journeys(|j| &j.0);
+        backtest::suggest(
+            &self.live_text,
+            &self.live,
+            &live,
+            &self.outcomes,
+            &Options::default(),
+            &so,
+        )
+        .map(|s| s.to_json())
+        .map_err(|why| {
+            let err = js_sys::Error::new(&why);
+            let _ = js_sys::Reflect::set(&err, &"code".into(), &"nothing_to_fit".into());
+            err.into()
+        })
+    }
 }
 
 impl History {
+    /// Every visitor's events (one side of the pair), sorted by visitor, each journey in
+    /// reading order (time, then line): what the command's reader hands the backtest.
+    fn journeys(
+        &self,
+        side: impl Fn(&(Vec<Event>, Vec<Event>)) -> &Vec<Event>,
+    ) -> Vec<(String, Vec<Event>)> {
+        let mut ids: Vec<&String> = self.journeys.keys().collect();
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| {
+                let mut v = side(&self.journeys[id]).clone();
+                crate::events::sort(&mut v);
+                (id.clone(), v)
+            })
+            .collect()
+    }
+
     fn add_line(&mut self, line: &str) -> bool {
         let Ok(node) = json::read(line) else {
             return false;

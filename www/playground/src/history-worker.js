@@ -1,9 +1,13 @@
 // The History view's worker: runs the backtest in the same wasm core as `leadscore
 // backtest`, off the page's thread. Files are read here in slices, so a large events file
 // moves the progress bar as it goes; the page cancels by terminating the worker. Nothing
-// leaves the browser: the files are read locally and only the report goes back.
+// leaves the browser: the files are read locally and only the report goes back. After a
+// run the worker keeps the visitors it read, so "Suggest points" (`leadscore suggest`,
+// the same fit) needs no second reading of the files.
 const CORE_URL = '/leadscore/leadscore_playground.js';
 const SLICE = 4 << 20;
+
+let history = null;
 
 async function text(source) {
   if (typeof source === 'string') return source;
@@ -11,7 +15,7 @@ async function text(source) {
 }
 
 /** Feeds the events in slices cut at line ends; reports progress after each. */
-async function feed(history, source, progress) {
+async function feed(source, progress) {
   if (typeof source === 'string') {
     history.addEvents(source);
     progress(1);
@@ -29,19 +33,30 @@ async function feed(history, source, progress) {
   history.addEvents(rest + decoder.decode());
 }
 
+async function run({ rules, challenger, events, outcomes }, post) {
+  const core = await import(/* @vite-ignore */ CORE_URL);
+  await core.default();
+  history?.free();
+  history = new core.History(rules, challenger ?? undefined);
+  const problems = Array.from(history.outcomes(await text(outcomes)));
+  await feed(events, (share) => post({ type: 'progress', stage: 'events', share }));
+  post({ type: 'progress', stage: 'scoring', share: 1 });
+  const report = JSON.parse(history.report());
+  post({ type: 'done', report, problems, skipped: history.skipped });
+}
+
+function suggest({ leadsPerMonth, precision }, post) {
+  if (!history) throw new Error('run the backtest first');
+  const suggestion = JSON.parse(history.suggest(leadsPerMonth ?? undefined, precision ?? undefined));
+  post({ type: 'suggestion', suggestion });
+}
+
 self.onmessage = async ({ data }) => {
-  const { rules, challenger, events, outcomes } = data;
   const post = (m) => self.postMessage(m);
   try {
-    const core = await import(/* @vite-ignore */ CORE_URL);
-    await core.default();
-    const history = new core.History(rules, challenger ?? undefined);
-    const problems = Array.from(history.outcomes(await text(outcomes)));
-    await feed(history, events, (share) => post({ type: 'progress', stage: 'events', share }));
-    post({ type: 'progress', stage: 'scoring', share: 1 });
-    const report = JSON.parse(history.report());
-    post({ type: 'done', report, problems, skipped: history.skipped });
+    if (data.type === 'suggest') suggest(data, post);
+    else await run(data, post);
   } catch (e) {
-    post({ type: 'error', message: String(e && e.message || e), code: e && e.code });
+    post({ type: 'error', message: String(e && e.message || e), code: e && e.code, during: data.type ?? 'run' });
   }
 };
