@@ -39,7 +39,7 @@ function pointsTable(s) {
       h('th', { scope: 'row', text: p.rule }), h('td', { text: pts(p.current) }),
       h('td', { class: 'new', text: changed ? `→ ${pts(p.suggested)}` : '' }), h('td', { class: 'note', text: note }));
   });
-  return h('table', { class: 'history-bands history-diff history-points' },
+  return h('table', { class: 'history-diff history-points' },
     h('caption', { text: 'Points per rule' }),
     h('thead', {}, h('tr', {}, ...['rule', 'points', 'suggested', ''].map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, ...rows));
@@ -49,7 +49,7 @@ function thresholdsTable(s) {
   const rows = s.thresholds.map((t) => h('tr', { class: t.current !== t.suggested ? 'changed' : null },
     h('th', { scope: 'row', text: t.band }), h('td', { text: pts(t.current) }),
     h('td', { class: 'new', text: t.current !== t.suggested ? `→ ${pts(t.suggested)}` : 'same' })));
-  return h('table', { class: 'history-bands history-diff history-thresholds' },
+  return h('table', { class: 'history-diff history-thresholds' },
     h('caption', { text: 'Band minimums' }),
     h('thead', {}, h('tr', {}, ...['band', 'min', 'suggested'].map((t) => h('th', { scope: 'col', text: t })))),
     h('tbody', {}, ...rows));
