@@ -72,6 +72,12 @@ impl History {
         self.skipped
     }
 
+    /// Event lines read (skipped ones included).
+    #[wasm_bindgen(getter)]
+    pub fn lines(&self) -> u32 {
+        self.lines
+    }
+
     /// The report as `leadscore backtest --json` prints it (with `--challenger` when one
     /// is pinned).
     pub fn report(&self) -> String {

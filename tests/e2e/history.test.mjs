@@ -67,7 +67,7 @@ async function diffRows(page, table) {
 }
 
 async function done(page) {
-  await page.waitForFunction(() => /^Done\./.test(document.getElementById('history-message').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^Done[.:]/.test(document.getElementById('history-message').textContent), null, { timeout: 30_000 });
 }
 
 describe('history view', () => {

@@ -8,6 +8,16 @@ const CORE_URL = '/leadscore/leadscore_playground.js';
 const SLICE = 4 << 20;
 
 let history = null;
+/** Where a run's time went (ms), handed back with the report: the bench reads it. */
+let spent = null;
+const timed = async (key, fn) => {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    spent[key] = (spent[key] ?? 0) + performance.now() - t;
+  }
+};
 
 async function text(source) {
   if (typeof source === 'string') return source;
@@ -17,32 +27,41 @@ async function text(source) {
 /** Feeds the events in slices cut at line ends; reports progress after each. */
 async function feed(source, progress) {
   if (typeof source === 'string') {
-    history.addEvents(source);
+    await timed('parse', () => history.addEvents(source));
     progress(1);
     return;
   }
   const decoder = new TextDecoder();
   let rest = '';
   for (let at = 0; at < source.size; at += SLICE) {
-    const chunk = rest + decoder.decode(await source.slice(at, at + SLICE).arrayBuffer(), { stream: true });
+    const bytes = await timed('read', () => source.slice(at, at + SLICE).arrayBuffer());
+    const chunk = await timed('decode', () => rest + decoder.decode(bytes, { stream: true }));
     const cut = chunk.lastIndexOf('\n');
-    history.addEvents(cut < 0 ? '' : chunk.slice(0, cut + 1));
+    await timed('parse', () => history.addEvents(cut < 0 ? '' : chunk.slice(0, cut + 1)));
     rest = cut < 0 ? chunk : chunk.slice(cut + 1);
     progress(Math.min(1, (at + SLICE) / source.size));
   }
-  history.addEvents(rest + decoder.decode());
+  await timed('parse', () => history.addEvents(rest + decoder.decode()));
 }
 
 async function run({ rules, challenger, events, outcomes }, post) {
-  const core = await import(/* @vite-ignore */ CORE_URL);
-  await core.default();
+  spent = {};
+  const start = performance.now();
+  const core = await timed('core', async () => {
+    const c = await import(/* @vite-ignore */ CORE_URL);
+    await c.default();
+    return c;
+  });
   history?.free();
   history = new core.History(rules, challenger ?? undefined);
-  const problems = Array.from(history.outcomes(await text(outcomes)));
+  const csv = await timed('read', () => text(outcomes));
+  const problems = await timed('outcomes', () => Array.from(history.outcomes(csv)));
   await feed(events, (share) => post({ type: 'progress', stage: 'events', share }));
   post({ type: 'progress', stage: 'scoring', share: 1 });
-  const report = JSON.parse(history.report());
-  post({ type: 'done', report, problems, skipped: history.skipped });
+  const json = await timed('report', () => history.report());
+  const report = await timed('json', () => JSON.parse(json));
+  spent.total = performance.now() - start;
+  post({ type: 'done', report, problems, skipped: history.skipped, lines: history.lines, spent });
 }
 
 function suggest({ leadsPerMonth, precision }, post) {

@@ -69,7 +69,9 @@ function run(events, outcomes) {
       const notes = [];
       if (data.skipped) notes.push(`${data.skipped} event lines skipped`);
       if (data.problems.length) notes.push(`${data.problems.length} outcome rows skipped (first: line ${data.problems[0].line}, ${data.problems[0].path}: ${data.problems[0].message})`);
-      say(`Done.${notes.length ? ` ${notes.join('; ')}.` : ''}`, notes.length > 0);
+      say(`Done: ${data.lines.toLocaleString('en-US')} event lines in ${(data.spent.total / 1000).toFixed(1)} s.${notes.length ? ` ${notes.join('; ')}.` : ''}`, notes.length > 0);
+      // Where the time went, for the bench (tests/bench/history.mjs).
+      $('history-message').dataset.spent = JSON.stringify(data.spent);
     } else if (data.type === 'suggestion') {
       finish();
       renderSuggestion(data.suggestion, last.rules, { onTry: tryAsChallenger, onUse: useRules });
