@@ -13,9 +13,57 @@ use js_sys::Array;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
-/// One visitor's events, read with the live rules and, when one is pinned, the challenger's
-/// (each rule set has its own tracking plan).
-type Journeys = HashMap<String, (Vec<Event>, Vec<Event>)>;
+/// Every visitor's events, read with the live rules and, when one is pinned, with the
+/// challenger's (each rule set has its own tracking plan): the same visitors at the same
+/// positions in both lists. Put in the backtest's order in place (by visitor, each journey
+/// by time, line order on ties), never copied: 2 million events are a lot to copy.
+#[derive(Default)]
+struct Journeys {
+    live: Vec<(String, Vec<Event>)>,
+    /// Empty without a challenger.
+    other: Vec<(String, Vec<Event>)>,
+    at: HashMap<String, usize>,
+    ordered: bool,
+}
+
+impl Journeys {
+    fn push(&mut self, visitor: &str, live: Option<Event>, other: Option<Event>, two: bool) {
+        let i = match self.at.get(visitor) {
+            Some(&i) => i,
+            None => {
+                self.at.insert(visitor.to_string(), self.live.len());
+                self.live.push((visitor.to_string(), Vec::new()));
+                if two {
+                    self.other.push((visitor.to_string(), Vec::new()));
+                }
+                self.live.len() - 1
+            }
+        };
+        self.live[i].1.extend(live);
+        if two {
+            self.other[i].1.extend(other);
+        }
+        self.ordered = false;
+    }
+
+    /// The order `leadscore backtest` reads journeys in. The sort is stable, so events
+    /// added after an earlier ordering still follow the lines read before them on ties.
+    fn order(&mut self) {
+        if self.ordered {
+            return;
+        }
+        for list in [&mut self.live, &mut self.other] {
+            list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (_, events) in list.iter_mut() {
+                crate::events::sort(events);
+            }
+        }
+        self.at = (self.live.iter().enumerate())
+            .map(|(i, (v, _))| (v.clone(), i))
+            .collect();
+        self.ordered = true;
+    }
+}
 
 #[wasm_bindgen]
 pub struct History {
@@ -39,7 +87,7 @@ impl History {
             live: read(rules)?,
             live_text: rules.to_string(),
             challenger: challenger.as_deref().map(read).transpose()?,
-            journeys: HashMap::new(),
+            journeys: Journeys::default(),
             outcomes: Vec::new(),
             lines: 0,
             skipped: 0,
@@ -58,6 +106,15 @@ impl History {
         }
         self.lines += n;
         n
+    }
+
+    /// `addEvents` on UTF-8 bytes, as read from a file: whole lines (cut at a newline, which
+    /// never falls inside a character); bytes that are not UTF-8 read as U+FFFD, as the
+    /// browser's `TextDecoder` would have read them. Saves decoding to a JavaScript string
+    /// and encoding it back into the wasm's memory.
+    #[wasm_bindgen(js_name = addEventBytes)]
+    pub fn add_event_bytes(&mut self, bytes: &[u8]) -> u32 {
+        self.add_events(&String::from_utf8_lossy(bytes))
     }
 
     /// Reads the outcomes CSV; returns its problems (rows with one are skipped).
@@ -80,17 +137,18 @@ impl History {
 
     /// The report as `leadscore backtest --json` prints it (with `--challenger` when one
     /// is pinned).
-    pub fn report(&self) -> String {
-        let live = self.journeys(|j| &j.0);
+    pub fn report(&mut self) -> String {
+        self.journeys.order();
+        let live = &self.journeys.live;
         let options = Options::default();
-        let months = backtest::months_spanned(&live);
-        let judged = backtest::judge(&self.live, &live, &self.outcomes, &options);
+        let months = backtest::months_spanned(live);
+        let judged = backtest::judge(&self.live, live, &self.outcomes, &options);
         let report = Report::new(&self.live, &judged, months);
         match &self.challenger {
             None => report.to_json(),
             Some(set) => {
-                let other = self.journeys(|j| &j.1);
-                let judged_c = backtest::judge(set, &other, &self.outcomes, &options);
+                let other = &self.journeys.other;
+                let judged_c = backtest::judge(set, other, &self.outcomes, &options);
                 let c = Report::new(set, &judged_c, months);
                 Comparison::new(report, c, &judged, &judged_c).to_json()
             }
@@ -101,7 +159,7 @@ impl History {
     /// defaults; `leadsPerMonth` or `precision` place the top band as the command's options
     /// do). Throws an `Error` with code `nothing_to_fit` when the data carry no signal.
     pub fn suggest(
-        &self,
+        &mut self,
         leads_per_month: Option<f64>,
         precision: Option<f64>,
     ) -> Result<String, JsValue> {
@@ -114,11 +172,11 @@ impl History {
             target,
             ..Default::default()
         };
-        let live = self.journeys(|j| &j.0);
+        self.journeys.order();
         backtest::suggest(
             &self.live_text,
             &self.live,
-            &live,
+            &self.journeys.live,
             &self.outcomes,
             &Options::default(),
             &so,
@@ -133,29 +191,12 @@ impl History {
 }
 
 impl History {
-    /// Every visitor's events (one side of the pair), sorted by visitor, each journey in
-    /// reading order (time, then line): what the command's reader hands the backtest.
-    fn journeys(
-        &self,
-        side: impl Fn(&(Vec<Event>, Vec<Event>)) -> &Vec<Event>,
-    ) -> Vec<(String, Vec<Event>)> {
-        let mut ids: Vec<&String> = self.journeys.keys().collect();
-        ids.sort_unstable();
-        ids.into_iter()
-            .map(|id| {
-                let mut v = side(&self.journeys[id]).clone();
-                crate::events::sort(&mut v);
-                (id.clone(), v)
-            })
-            .collect()
-    }
-
     fn add_line(&mut self, line: &str) -> bool {
         let Ok(node) = json::read(line) else {
             return false;
         };
         let visitor = match node.get("visitor").map(|v| &v.value) {
-            Some(Value::Str(s)) if !s.is_empty() => s.to_string(),
+            Some(Value::Str(s)) if !s.is_empty() => s,
             _ => return false,
         };
         // Each rule set reads the line with its own tracking plan, as the command does.
@@ -167,9 +208,8 @@ impl History {
         if live.is_none() && other.is_none() {
             return false;
         }
-        let slot = self.journeys.entry(visitor).or_default();
-        slot.0.extend(live);
-        slot.1.extend(other);
+        let two = self.challenger.is_some();
+        self.journeys.push(visitor, live, other, two);
         true
     }
 }

@@ -182,4 +182,29 @@ describe('history view', () => {
     await page.waitForFunction((before) => document.getElementById('rules-status').textContent === before, statusBefore);
     assert.deepEqual(page.errors, []);
   });
+
+  test('an events file of several slices, in UTF-8 beyond ASCII: every line read once, the same report as the command', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadscore-history-'));
+    const events = join(dir, 'events.jsonl');
+    const outcomes = join(dir, 'outcomes.csv');
+    execFileSync(CLI, ['synth', '--visitors', '9000', '--seed', '5', '--events', events, '--outcomes', outcomes], { stdio: 'ignore' });
+    // Visitor ids with two- and three-byte characters, so slices of the file end inside
+    // characters as well as inside lines (the worker reads 4 MiB at a time).
+    const accented = (text) => text.replaceAll('synthetic-', 'synthétique—');
+    writeFileSync(events, accented(readFileSync(events, 'utf8')));
+    writeFileSync(outcomes, accented(readFileSync(outcomes, 'utf8')));
+    const bytes = readFileSync(events);
+    assert.ok(bytes.length > 2 * (4 << 20), `${bytes.length} bytes: more than two slices`);
+    const lines = bytes.toString('utf8').split('\n').filter(Boolean).length;
+    const page = await open(t);
+    await page.setInputFiles('#history-events', events);
+    await page.setInputFiles('#history-outcomes', outcomes);
+    await page.click('#history-run');
+    await done(page);
+    assert.match(await page.locator('#history-message').textContent(), new RegExp(`^Done: ${lines.toLocaleString('en-US')} event lines in [0-9.]+ s\\.$`));
+    const cli = backtest(events, outcomes);
+    assert.deepEqual(await bandRows(page), expectedRows(cli));
+    const caption = await page.locator('table.history-bands caption').first().textContent();
+    assert.ok(caption.includes(`ROC AUC ${cli.auc.toFixed(3)}`), caption);
+  });
 });

@@ -24,24 +24,43 @@ async function text(source) {
   return source.text();
 }
 
-/** Feeds the events in slices cut at line ends; reports progress after each. */
+/**
+ * Feeds the events in slices of whole lines, as bytes (the core reads UTF-8), reporting
+ * progress after each. The next slice is read from the file while the core parses this one.
+ */
 async function feed(source, progress) {
   if (typeof source === 'string') {
     await timed('parse', () => history.addEvents(source));
     progress(1);
     return;
   }
-  const decoder = new TextDecoder();
-  let rest = '';
+  const parse = (bytes) => timed('parse', () => history.addEventBytes(bytes));
+  const read = (at) => source.slice(at, at + SLICE).arrayBuffer();
+  let rest = new Uint8Array(0);
+  let next = read(0);
   for (let at = 0; at < source.size; at += SLICE) {
-    const bytes = await timed('read', () => source.slice(at, at + SLICE).arrayBuffer());
-    const chunk = await timed('decode', () => rest + decoder.decode(bytes, { stream: true }));
-    const cut = chunk.lastIndexOf('\n');
-    await timed('parse', () => history.addEvents(cut < 0 ? '' : chunk.slice(0, cut + 1)));
-    rest = cut < 0 ? chunk : chunk.slice(cut + 1);
+    const bytes = new Uint8Array(await timed('read', () => next));
+    if (at + SLICE < source.size) next = read(at + SLICE);
+    const first = bytes.indexOf(10);
+    if (first < 0) {
+      rest = joined(rest, bytes);
+    } else {
+      // The line cut by the previous slice, then this slice's whole lines.
+      await parse(joined(rest, bytes.subarray(0, first + 1)));
+      const last = bytes.lastIndexOf(10);
+      await parse(bytes.subarray(first + 1, last + 1));
+      rest = bytes.slice(last + 1);
+    }
     progress(Math.min(1, (at + SLICE) / source.size));
   }
-  await timed('parse', () => history.addEvents(rest + decoder.decode()));
+  await parse(rest);
+}
+
+function joined(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 async function run({ rules, challenger, events, outcomes }, post) {

@@ -60,7 +60,9 @@ function run(events, outcomes) {
   worker = new Worker(new URL('./history-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data }) => {
     if (data.type === 'progress') {
-      $('history-progress').value = data.share;
+      // Scoring is one call into the core: the bar says "working" rather than a share.
+      if (data.stage === 'events') $('history-progress').value = data.share;
+      else $('history-progress').removeAttribute('value');
       say(data.stage === 'events' ? `Reading events: ${Math.round(data.share * 100)}%` : 'Scoring every visitor…');
     } else if (data.type === 'done') {
       finish();
