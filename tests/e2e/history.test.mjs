@@ -180,6 +180,17 @@ describe('history view', () => {
     await page.locator('.cm-content').click();
     await page.keyboard.press('Control+z');
     await page.waitForFunction((before) => document.getElementById('rules-status').textContent === before, statusBefore);
+
+    // The top band aimed at a number of leads a month, as --leads-per-month does.
+    await page.selectOption('#history-target', 'leads');
+    await page.fill('#history-target-value', '40');
+    await page.click('#history-suggest');
+    await page.waitForFunction(() => /^Done\. The suggestion/.test(document.getElementById('history-message').textContent));
+    const leads = JSON.parse(execFileSync(CLI, ['suggest', '--rules', RULES_PATH, '--events', events, '--outcomes', outcomes, '--json', '--leads-per-month', '40'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    assert.notDeepEqual(leads.thresholds, cli.thresholds, 'the target moves a threshold');
+    assert.deepEqual(await diffRows(page, 'history-thresholds'),
+      leads.thresholds.map((b) => [b.band, String(b.current), b.current !== b.suggested ? `→ ${b.suggested}` : 'same']));
     assert.deepEqual(page.errors, []);
   });
 
