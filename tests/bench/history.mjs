@@ -1,7 +1,7 @@
 // The playground's History view on 2 million events (about 280,000 synthetic visitors from
 // `leadscore synth`), in headless Chromium as a user runs it: pick the two files, Run,
-// wait for the report. Prints the total time, where the worker spent it (reading the file,
-// decoding text, parsing the lines in the wasm, scoring and the report), how the progress
+// wait for the report. Prints the total time, where the worker spent it (waiting for the
+// file, parsing the lines in the wasm, scoring and the report), how the progress
 // bar moved, how long the page's main thread was ever blocked, and how fast Cancel stops
 // a run. Then the suggestion's fit on the same visitors.
 import { execFileSync } from 'node:child_process';
@@ -125,8 +125,7 @@ function print(f) {
   row('pick files → report shown, s', f.wallS.toFixed(2), `<= ${GOAL_S}`);
   row('  worker total, s', s(f.spent.total));
   row('  load the wasm core, s', s(f.spent.core));
-  row('  read the files (Blob.slice → ArrayBuffer), s', s(f.spent.read));
-  row('  decode UTF-8 to strings, s', s(f.spent.decode));
+  row('  waiting for the files (Blob slices, the next read while parsing), s', s(f.spent.read));
   row('  outcomes CSV in the wasm, s', s(f.spent.outcomes));
   row('  event lines in the wasm (JSON parse, events, journeys), s', s(f.spent.parse));
   row('  sort, score every visitor, report JSON (wasm), s', s(f.spent.report));

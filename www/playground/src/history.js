@@ -68,6 +68,7 @@ function run(events, outcomes) {
       finish();
       render(data.report, challenger != null);
       $('history-suggest-row').hidden = false;
+      last.lines = data.lines;
       const notes = [];
       if (data.skipped) notes.push(`${data.skipped} event lines skipped`);
       if (data.problems.length) notes.push(`${data.problems.length} outcome rows skipped (first: line ${data.problems[0].line}, ${data.problems[0].path}: ${data.problems[0].message})`);
@@ -93,7 +94,9 @@ function suggest() {
   if (!worker || busy || !last) return say('Run the backtest first: the suggestion is fitted to its visitors.', true);
   setBusy(true);
   $('history-progress').removeAttribute('value');
-  say('Fitting points to the outcomes…');
+  // The fit is slow on large histories: 2 M event lines took 3.5-8.5 minutes here (bench).
+  const slow = last.lines > 500_000 ? ` ${last.lines.toLocaleString('en-US')} event lines: this takes minutes; Cancel stops it.` : '';
+  say(`Fitting points to the outcomes…${slow}`);
   worker.postMessage({ type: 'suggest', ...target() });
 }
 
