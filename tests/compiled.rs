@@ -30,7 +30,7 @@ fn round_trip(text: &str) -> (RuleSet, RuleSet) {
 }
 
 fn code(bytes: &[u8]) -> &'static str {
-    compiled::decode(bytes).err().expect("refused").code()
+    compiled::decode(bytes).expect_err("refused").code()
 }
 
 /// Every field of the rule set, globs and lookups included, survives the round trip.
@@ -135,7 +135,7 @@ fn each_kind_of_bad_file_has_its_code() {
     let mut later = good.clone();
     later[4] = 2;
     assert_eq!(code(&later), "format_version");
-    let e = compiled::decode(&later).err().unwrap();
+    let e = compiled::decode(&later).expect_err("refused");
     assert!(e.message().contains("version 2"), "{}", e.message());
     for at in [HEADER, HEADER + 7, good.len() - 1] {
         let mut flipped = good.clone();

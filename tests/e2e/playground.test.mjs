@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // by `npm run screenshot`, so a test run leaves the tree as it found it.
 const SCREENSHOT = join(root, 'target', 'e2e', 'playground.png');
 const TRACKED_SCREENSHOT = join(root, 'www', 'playground', 'screenshot.png');
-const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>';
+const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc"></script>';
 
 // Small rules with known line numbers: line 8 holds the rule's points, line 9 its page.
 const TEST_RULES = `{

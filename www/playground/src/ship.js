@@ -4,7 +4,7 @@ import { $, h, toast, copyText } from './dom.js';
 import { app, S, applyState } from './state.js';
 import { encodeState, decodeState } from './share.js';
 
-export const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>';
+export const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc"></script>';
 /** Browsers take URLs of a few megabytes; servers and chat apps far less. */
 const MAX_HASH = 500_000;
 
