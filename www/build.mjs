@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
+import { zeroDeadData } from './dead-data.mjs';
 import { renderReference } from './reference.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -82,6 +83,7 @@ function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false })
     '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
     '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     bg, '-o', bg]);
+  if (trapPanics) zeroDeadData(bg);
 }
 
 // The standard library's panic paths are precompiled: they format their message (an index,

@@ -135,3 +135,16 @@ describe('loading', () => {
     assert.equal(html.headers.get('cache-control'), 'no-cache');
   });
 });
+
+describe('the built tag', () => {
+  it("ships no source paths, panic texts, digit table, producers or target features in its wasm", async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { root } = await import('./helpers.mjs');
+    const wasm = readFileSync(join(root, 'target/site/leadscore/leadscore_core_bg.wasm')).toString('latin1');
+    const digits = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join('');
+    for (const dead of ['/rustc/', 'src/web/tracker.rs', '.cargo/registry', 'index out of bounds', digits, 'producers', 'target_features']) {
+      assert.ok(!wasm.includes(dead), `the wasm holds ${dead.slice(0, 30)}`);
+    }
+  });
+});
