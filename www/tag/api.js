@@ -35,7 +35,12 @@ export async function start(options = {}) {
     init({ module_or_path: wasm }).then(() => { tWasm = performance.now() - t0; }),
   ]);
   const tReady = performance.now();
-  const api = createApi(rules, options);
+  // Two tasks, not one: reading the rules and the stored state (the first calls into the
+  // wasm compile its functions as they go), then the collectors and the first page view.
+  // At a slow CPU each stays short; the page's own work gets a turn between them.
+  const core = coreOf(rules, options);
+  await nextTask();
+  const api = createApi(core, options);
   api.timings = { rules: tRules, wasm: tWasm, setup: performance.now() - tReady };
   return api;
 }
@@ -181,12 +186,26 @@ function pageId() {
   return n[0].toString(36);
 }
 
-function createApi(rules, o) {
+/** The core: the compiled rules read and the visitor's stored state restored. */
+function coreOf(rules, o) {
   const key = o.storageKey || DEFAULT_KEY;
   // Without a stored consent answer (`${key}:consent`, read by the core before each write).
   const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
   const page = pageId();
-  const tracker = faultsMarked(new Tracker(rules, key, byDefault, Date.now(), localStorageOrNull(), page));
+  return { key, page, tracker: faultsMarked(new Tracker(rules, key, byDefault, Date.now(), localStorageOrNull(), page)) };
+}
+
+/** Resolves in a later task: `scheduler.yield()` where there is one, else a message. */
+function nextTask() {
+  if (globalThis.scheduler && typeof scheduler.yield === 'function') return scheduler.yield();
+  return new Promise((ok) => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => ok();
+    c.port2.postMessage(0);
+  });
+}
+
+function createApi({ key, page, tracker }, o) {
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;
