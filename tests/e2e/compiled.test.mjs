@@ -148,3 +148,20 @@ describe('the built tag', () => {
     }
   });
 });
+
+describe("the playground's Ship buttons", () => {
+  it('Download rules.lsc gives the bytes `leadscore compile` writes, and refuses invalid rules', async () => {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await open(context);
+    await page.goto(`${web.url}/playground/`);
+    const version = JSON.parse(RULES).version;
+    await page.waitForFunction((v) => document.getElementById('rules-status')?.textContent.includes(v), version);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download rules.lsc' }).click()]);
+    assert.equal(download.suggestedFilename(), 'rules.lsc');
+    const { readFile } = await import('node:fs/promises');
+    assert.deepEqual(await readFile(await download.path()), GOOD);
+    await page.waitForFunction(() => document.getElementById('toast')?.textContent.includes('Serve it at /leadscore/rules.lsc.'));
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+});

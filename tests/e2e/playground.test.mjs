@@ -622,7 +622,7 @@ describe('rule playground', () => {
   test('the toast is shown whole at 1024 px', async (t) => {
     const page = await open(t, { width: 1024, height: 768 });
     await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download rules.json' }).click()]);
-    await until(page, '#toast', 'Serve it at /leadscore/rules.json.');
+    await until(page, '#toast', 'Download rules.lsc.');
     const box = await page.evaluate(() => {
       const el = document.getElementById('toast');
       const r = el.getBoundingClientRect();
