@@ -150,7 +150,9 @@ function summary(loads) {
     throttled: { first: view(loads.throttled.first), second: view(loads.throttled.second) },
     slowCpu: {
       first: view(loads.slowCpu.first),
-      longestTaskMs: ms(Math.max(0, ...[...loads.slowCpu.first, ...loads.slowCpu.second].map(longest))),
+      // Per page view the tag's longest task; the median view and the worst.
+      longestTaskMs: ms(median([...loads.slowCpu.first, ...loads.slowCpu.second].map(longest))),
+      worstTaskMs: ms(Math.max(0, ...[...loads.slowCpu.first, ...loads.slowCpu.second].map(longest))),
     },
   };
 }
@@ -196,7 +198,8 @@ function printBrowser(f) {
       `${both((x) => x[net].first.readyToResultMs)} · ${both((x) => x[net].second.readyToResultMs)}`);
   }
   row('4x CPU slowdown, first view: script start → first result, ms', both((x) => x.slowCpu.first.totalMs));
-  row("4x CPU slowdown: the tag's longest task (LoAF scripts), ms", both((x) => x.slowCpu.longestTaskMs), '<= 50');
+  row("4x CPU slowdown: the tag's longest task (LoAF scripts), median view, ms", both((x) => x.slowCpu.longestTaskMs), '<= 50');
+  row("4x CPU slowdown: the tag's longest task, worst view, ms", both((x) => x.slowCpu.worstTaskMs), '<= 50');
   row('record one event (validate, score, persist): median ms', f.now.recordMedianMs);
   row('record one event: p99 ms', f.now.recordP99Ms);
   row('a no-op API call, for scale: median ms', f.now.noopMedianMs);
