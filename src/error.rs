@@ -57,6 +57,18 @@ pub enum ErrorKind {
         limit: usize,
         unit: &'static str,
     },
+    /// Compiled rules (src/compiled): the bytes do not start with the format's magic (a
+    /// rules JSON file, an HTML error page).
+    NotCompiled,
+    /// Compiled rules of another format version than this build reads (the version found).
+    FormatVersion(u16),
+    /// Compiled rules that end before their stated length.
+    Truncated,
+    /// Compiled rules whose checksum does not match their bytes.
+    Corrupt,
+    /// Compiled rules whose checksum matches but whose contents are not a valid rule set
+    /// (an index out of range, a number beyond its limits); the text says what.
+    BadContents(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +120,11 @@ impl Error {
             SecondCatchAllBand => "second_catch_all_band",
             EmptyList(_) => "empty_list",
             TooLarge { .. } => "too_large",
+            NotCompiled => "not_compiled",
+            FormatVersion(_) => "format_version",
+            Truncated => "truncated",
+            Corrupt => "corrupt",
+            BadContents(_) => "bad_contents",
         }
     }
 
@@ -209,6 +226,22 @@ impl ErrorKind {
             TooLarge { limit, unit } => {
                 return ["more than the limit of ", &decimal(*limit), " ", unit].concat()
             }
+            NotCompiled => {
+                &["not a compiled rule set (compile rules.json with `leadscore compile`)"]
+            }
+            FormatVersion(v) => {
+                return [
+                    "compiled rules of format version ",
+                    &decimal(*v as usize),
+                    "; this build reads version ",
+                    &decimal(crate::compiled::FORMAT_VERSION as usize),
+                    " (compile them again with this version's `leadscore compile`)",
+                ]
+                .concat()
+            }
+            Truncated => &["compiled rules cut short (an incomplete download?)"],
+            Corrupt => &["compiled rules damaged: the checksum does not match"],
+            BadContents(m) => &["compiled rules not valid: ", m],
         };
         parts.concat()
     }

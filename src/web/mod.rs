@@ -57,6 +57,15 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+/// The compiled form of a rules text (src/compiled), for the playground's Ship button;
+/// throws the first problem when the rules are invalid.
+#[cfg(feature = "playground")]
+#[wasm_bindgen(js_name = compileRules)]
+pub fn compile_rules(text: &str) -> Result<Vec<u8>, JsValue> {
+    let set = crate::rules::RuleSet::from_text(text).map_err(|e| js_error(&e[0]))?;
+    Ok(crate::compiled::encode(&set))
+}
+
 #[cfg(feature = "playground")]
 #[wasm_bindgen(start)]
 fn start() {
