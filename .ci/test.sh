@@ -15,3 +15,5 @@ e2e=(tests/e2e/*.test.mjs)
 if [ ${#e2e[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${e2e[@]}"
 fi
+# The script tag's bytes on a first page view of every demo page: fails above the budget.
+node www/size.mjs

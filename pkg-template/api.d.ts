@@ -68,8 +68,9 @@ export interface Api {
 }
 
 export interface Options {
-  /** Rules as JSON text or an object; else `rulesUrl`; else #leadscore-rules inline. */
-  rules?: string | object;
+  /** Compiled rules (`leadscore compile rules.json -o rules.lsc`): the bytes, or their
+   * base64 text; else `rulesUrl` (a rules.lsc); else #leadscore-rules inline (base64). */
+  rules?: Uint8Array | ArrayBuffer | string;
   rulesUrl?: string;
   /** 'required': store nothing until consent(true). */
   consent?: 'required';

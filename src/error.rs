@@ -57,6 +57,18 @@ pub enum ErrorKind {
         limit: usize,
         unit: &'static str,
     },
+    /// Compiled rules (src/compiled): the bytes do not start with the format's magic (a
+    /// rules JSON file, an HTML error page).
+    NotCompiled,
+    /// Compiled rules of another format version than this build reads (the version found).
+    FormatVersion(u16),
+    /// Compiled rules that end before their stated length.
+    Truncated,
+    /// Compiled rules whose checksum does not match their bytes.
+    Corrupt,
+    /// Compiled rules whose checksum matches but whose contents are not a valid rule set
+    /// (an index out of range, a number beyond its limits); the text says what.
+    BadContents(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,11 +120,37 @@ impl Error {
             SecondCatchAllBand => "second_catch_all_band",
             EmptyList(_) => "empty_list",
             TooLarge { .. } => "too_large",
+            NotCompiled => "not_compiled",
+            FormatVersion(_) => "format_version",
+            Truncated => "truncated",
+            Corrupt => "corrupt",
+            BadContents(_) => "bad_contents",
         }
     }
 
     pub fn message(&self) -> String {
         self.kind.message()
+    }
+
+    /// `{"code":…,"path":…,"line":…,"column":…,"message":…}`, line and column only when
+    /// known: a problem as `leadscore check --json` prints it and `leadscore/server` returns it.
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    pub fn to_json(&self) -> String {
+        use crate::json::write_str;
+        let mut o = String::from("{\"code\":");
+        write_str(&mut o, self.code());
+        o.push_str(",\"path\":");
+        write_str(&mut o, &self.path);
+        if self.line > 0 {
+            o.push_str(",\"line\":");
+            o.push_str(&decimal(self.line as usize));
+            o.push_str(",\"column\":");
+            o.push_str(&decimal(self.column as usize));
+        }
+        o.push_str(",\"message\":");
+        write_str(&mut o, &self.message());
+        o.push('}');
+        o
     }
 
     /// Fills line and column from the byte offset of the offending value in `text`.
@@ -188,6 +226,22 @@ impl ErrorKind {
             TooLarge { limit, unit } => {
                 return ["more than the limit of ", &decimal(*limit), " ", unit].concat()
             }
+            NotCompiled => {
+                &["not a compiled rule set (compile rules.json with `leadscore compile`)"]
+            }
+            FormatVersion(v) => {
+                return [
+                    "compiled rules of format version ",
+                    &decimal(*v as usize),
+                    "; this build reads version ",
+                    &decimal(crate::compiled::FORMAT_VERSION as usize),
+                    " (compile them again with this version's `leadscore compile`)",
+                ]
+                .concat()
+            }
+            Truncated => &["compiled rules cut short (an incomplete download?)"],
+            Corrupt => &["compiled rules damaged: the checksum does not match"],
+            BadContents(m) => &["compiled rules not valid: ", m],
         };
         parts.concat()
     }

@@ -29,6 +29,7 @@ pub(crate) mod prelude {
 pub mod accounts;
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod backtest;
+pub mod compiled;
 pub mod conditions;
 pub mod decay;
 pub mod engine;

@@ -89,6 +89,36 @@ impl Verdict {
     pub fn consistent(&self) -> bool {
         self.findings.is_empty()
     }
+
+    /// `{"consistent":…,"findings":[…],"payloadTs":…,"result":{…}}`: what `leadscore
+    /// verify` prints and `leadscore/server`'s `verify` returns, from this one writer.
+    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    pub fn to_json(&self) -> String {
+        let mut o = String::from("{\"consistent\":");
+        o.push_str(if self.consistent() { "true" } else { "false" });
+        o.push_str(",\"findings\":[");
+        for (i, x) in self.findings.iter().enumerate() {
+            if i > 0 {
+                o.push(',');
+            }
+            o.push_str("{\"code\":");
+            json::write_str(&mut o, x.code);
+            o.push_str(",\"path\":");
+            json::write_str(&mut o, &x.path);
+            o.push_str(",\"message\":");
+            json::write_str(&mut o, &x.message);
+            o.push('}');
+        }
+        o.push_str("],\"payloadTs\":");
+        match self.ts {
+            Some(ts) => json::write_num(&mut o, ts),
+            None => o.push_str("null"),
+        }
+        o.push_str(",\"result\":");
+        o.push_str(&self.authoritative.to_json(None));
+        o.push('}');
+        o
+    }
 }
 
 /// Decodes base64url (padding optional); `None` when the text is not base64url.

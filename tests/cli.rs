@@ -480,8 +480,9 @@ fn help_and_version_exit_0() {
 }
 
 /// The options each command takes (what its parser accepts).
-const OPTIONS: [(&str, &[&str]); 7] = [
+const OPTIONS: [(&str, &[&str]); 8] = [
     ("check", &["--json"]),
+    ("compile", &["-o", "--out"]),
     (
         "score",
         &[

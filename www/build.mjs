@@ -7,9 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
+import { zeroDeadData } from './dead-data.mjs';
 import { renderReference } from './reference.mjs';
+import { packNpm } from './package.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'target/site');
@@ -36,12 +39,16 @@ export function build({ playground = true } = {}) {
   rmSync(stage, { recursive: true, force: true });
   cpSync(join(root, 'www/tag'), stage, { recursive: true });
   for (const f of readdirSync(pkg)) if (f.startsWith('leadscore_core')) cpSync(join(pkg, f), join(stage, f));
+  // The files the loader names carry their content hash in a query (`?v=…`): served with
+  // a year's max-age (www/serve.mjs), and a new build is a new URL.
+  const version = (f) => `--define:LEADSCORE_V_${f}="?v=${hashOf(join(pkg, f === 'API' ? 'api.js' : 'leadscore_core_bg.wasm'))}"`;
   // The debug panel and the hand-off stay their own files, fetched only by pages that need
   // them: bundled in, esbuild would ship them to every visitor.
-  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js']);
+  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM')]);
   bundle(join(stage, 'debug.js'), join(pkg, 'debug.js'));
   bundle(join(stage, 'handoff.js'), join(pkg, 'handoff.js'));
-  run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', `--outfile=${join(pkg, 'leadscore.js')}`]);
+  run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', version('WASM'), version('API'),
+    `--outfile=${join(pkg, 'leadscore.js')}`]);
 
   if (playground && existsSync(join(root, 'www/playground/index.html'))) {
     run(join(root, 'node_modules/.bin/vite'), ['build', '--config', 'www/playground/vite.config.js', '--logLevel', 'warn']);
@@ -57,6 +64,9 @@ export function build({ playground = true } = {}) {
       '--events', join(samples, 'events.jsonl'), '--outcomes', join(samples, 'outcomes.csv')], { stdio: 'ignore' });
   }
   writeFileSync(join(pkg, 'rules.schema.json'), schema);
+  // What the tag reads: the demo site's rules, compiled (and so validated) here.
+  run(join(root, 'target/release/leadscore'), ['compile', 'www/site/leadscore/rules.json', '-o', join(pkg, 'rules.lsc')],
+    { stdio: ['ignore', 'ignore', 'inherit'] });
   // The format reference: the page's prose with field tables generated from that schema.
   const reference = join(out, 'docs/rules-format/index.html');
   writeFileSync(reference, renderReference(readFileSync(reference, 'utf8'), JSON.parse(schema)));
@@ -71,9 +81,12 @@ function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false })
   run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
   const bg = join(pkg, `${name}_bg.wasm`);
   if (trapPanics) trapPanicPaths(bg);
-  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
+  // No name, producers or target-features sections: nothing in a browser reads them.
+  run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--strip-target-features',
+    '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
     '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     bg, '-o', bg]);
+  if (trapPanics) zeroDeadData(bg);
 }
 
 // The standard library's panic paths are precompiled: they format their message (an index,
@@ -113,40 +126,37 @@ function trapPanicPaths(file) {
   m.dispose();
 }
 
-// The npm package: the ES module API for sites that bundle their JavaScript.
-function packNpm(pkg) {
-  const dest = join(root, 'target/pkg');
-  rmSync(dest, { recursive: true, force: true });
-  cpSync(join(root, 'pkg-template'), dest, { recursive: true });
-  for (const f of readdirSync(pkg)) {
-    if (/^(leadscore_core|api\.|debug\.|handoff\.|rules\.schema)/.test(f)) cpSync(join(pkg, f), join(dest, f));
-  }
-  const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-  const meta = JSON.parse(readFileSync(join(dest, 'package.json'), 'utf8'));
-  writeFileSync(join(dest, 'package.json'), JSON.stringify({ ...meta, version }, null, 2) + '\n');
+/** A file's content hash, for its URL's query. */
+function hashOf(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 12);
 }
 
-/** The files a page with the script tag loads: the loader, the API bundle, the wasm. */
-export const TAG_FILES = ['leadscore.js', 'api.js', 'leadscore_core_bg.wasm'];
+/** The files a page with the script tag loads: the loader, the API bundle, the wasm and the
+ * compiled demo rules. */
+export const TAG_FILES = ['leadscore.js', 'api.js', 'leadscore_core_bg.wasm', 'rules.lsc'];
+
+export const brotli = (buf) => brotliCompressSync(buf, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }).length;
 
 export function sizes(dir = join(out, 'leadscore')) {
   const rows = [];
   for (const f of readdirSync(dir).sort()) {
     const p = join(dir, f);
-    if (!statSync(p).isFile() || !/\.(js|wasm)$/.test(f)) continue;
+    if (!statSync(p).isFile() || !/\.(js|wasm|lsc)$/.test(f)) continue;
     const buf = readFileSync(p);
     const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' || f === 'handoff.js' ? 'on demand' : 'playground/npm';
-    rows.push({ file: relative(out, p), role, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length });
+    rows.push({ file: relative(out, p), role, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotli(buf) });
   }
   const tag = rows.filter((r) => r.role === 'tag');
-  rows.push({ file: 'script-tag total', role: 'tag', bytes: tag.reduce((a, r) => a + r.bytes, 0), gzip: tag.reduce((a, r) => a + r.gzip, 0) });
+  const sum = (k) => tag.reduce((a, r) => a + r[k], 0);
+  rows.push({ file: 'script-tag total', role: 'tag', bytes: sum('bytes'), gzip: sum('gzip'), brotli: sum('brotli') });
   return rows;
 }
 
 export function printSizes(rows) {
   const w = Math.max(...rows.map((r) => r.file.length), 4);
-  console.log(`\n${'file'.padEnd(w)}  ${'loaded by'.padEnd(14)}  ${'bytes'.padStart(8)}  ${'gzip'.padStart(8)}`);
-  for (const r of rows) console.log(`${r.file.padEnd(w)}  ${r.role.padEnd(14)}  ${String(r.bytes).padStart(8)}  ${String(r.gzip).padStart(8)}`);
+  const n = (x) => String(x ?? '').padStart(8);
+  console.log(`\n${'file'.padEnd(w)}  ${'loaded by'.padEnd(14)}  ${n('bytes')}  ${n('gzip')}  ${n('brotli')}`);
+  for (const r of rows) console.log(`${r.file.padEnd(w)}  ${r.role.padEnd(14)}  ${n(r.bytes)}  ${n(r.gzip)}  ${n(r.brotli)}`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

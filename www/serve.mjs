@@ -3,9 +3,18 @@
 // `node www/serve.mjs --check-port` first (so a busy port is reported before a build of
 // minutes, not after it), then the build, then this; the port is $PORT, else 8080. The
 // browser tests import `serve()` to get their own server on a free port.
+//
+// Caching as a CDN in front of a site would do it (see `cacheControl`): the tag's files
+// that the loader names with a content hash (`?v=…`) are immutable for a year; the loader
+// and the rules, whose URLs sites write into their pages, are fresh for five minutes and
+// then revalidated; HTML and everything else is revalidated on every view. Every answer
+// has an ETag, and a matching If-None-Match gets a 304. Text and wasm are compressed
+// (brotli, else gzip) when the browser accepts it.
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,6 +49,68 @@ function resolve(root, urlPath) {
   return null;
 }
 
+/** A year: a URL with a content hash never changes. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** The loader and the rules, which pages name without a hash: five minutes, then a 304. */
+const SHORT = 'public, max-age=300';
+
+/** How long a browser may reuse an answer without asking again. */
+export function cacheControl(urlPath, query) {
+  if (!urlPath.startsWith('/leadscore/') || urlPath.endsWith('.html')) return 'no-cache';
+  return /(^|&)v=[0-9a-f]{8,}(&|$)/.test(query) ? IMMUTABLE : SHORT;
+}
+
+const COMPRESSIBLE = /\.(html|js|mjs|css|json|wasm|svg|txt|map|lsc|jsonl|csv)$/;
+/** File bodies by path, size and time, with their ETag and compressed forms. */
+const bodies = new Map();
+
+function body(file) {
+  const st = statSync(file);
+  const key = `${file}\0${st.size}\0${st.mtimeMs}`;
+  let b = bodies.get(key);
+  if (!b) {
+    const raw = readFileSync(file);
+    b = { raw, etag: `"${createHash('sha1').update(raw).digest('base64url').slice(0, 16)}"`, gzip: null, br: null };
+    bodies.set(key, b);
+  }
+  return b;
+}
+
+function send(req, res, file) {
+  const [path, query = ''] = (req.url || '/').split('#')[0].split('?');
+  const b = body(file);
+  const headers = {
+    'content-type': TYPES[extname(file)] || 'application/octet-stream',
+    'cache-control': cacheControl(path, query),
+    etag: b.etag,
+    vary: 'accept-encoding',
+  };
+  const tags = String(req.headers['if-none-match'] || '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (tags.includes(b.etag)) {
+    res.writeHead(304, headers);
+    return res.end();
+  }
+  let data = b.raw;
+  const accepts = String(req.headers['accept-encoding'] || '');
+  if (COMPRESSIBLE.test(file) && b.raw.length > 256) {
+    // The best brotli for what pages load (as a CDN keeps it precompressed); a quicker one
+    // for large data files (the playground's samples), compressed on the first request.
+    const quality = b.raw.length > 512 * 1024 ? 5 : 11;
+    if (/\bbr\b/.test(accepts)) {
+      b.br ??= brotliCompressSync(b.raw, { params: { [zlib.BROTLI_PARAM_QUALITY]: quality } });
+      data = b.br;
+      headers['content-encoding'] = 'br';
+    } else if (/\bgzip\b/.test(accepts)) {
+      b.gzip ??= gzipSync(b.raw, { level: 9 });
+      data = b.gzip;
+      headers['content-encoding'] = 'gzip';
+    }
+  }
+  headers['content-length'] = data.length;
+  res.writeHead(200, headers);
+  res.end(req.method === 'HEAD' ? undefined : data);
+}
+
 /**
  * Starts the server. `onRequest(req)` sees every request (tests use it to assert that the
  * tag makes no other traffic); `handlers[path]` may answer a path itself (tests post forms).
@@ -56,8 +127,7 @@ export function serve({ port = 8080, host = '127.0.0.1', root = join(here, '..',
       const nf = join(root, '404.html');
       return existsSync(nf) ? createReadStream(nf).pipe(res) : res.end('<h1>Not found</h1>');
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] || 'application/octet-stream', 'cache-control': 'no-store' });
-    createReadStream(file).pipe(res);
+    send(req, res, file);
   });
   return new Promise((ok, fail) => {
     server.once('error', fail);

@@ -7,12 +7,12 @@
 
 mod metrics;
 mod report;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "playground"))]
 mod suggest;
 
 pub use metrics::{auc, Report};
 pub use report::Comparison;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), feature = "playground"))]
 pub use suggest::{suggest, SuggestOptions, Suggestion, Target};
 
 use crate::prelude::*;

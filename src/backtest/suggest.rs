@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use linfa::prelude::*;
 use linfa_logistic::LogisticRegression;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ShapeBuilder};
 
 use super::{judge, metrics::auc, Judged, Options};
 use crate::events::Event;
@@ -82,40 +82,35 @@ pub fn suggest(
     let fitted: Vec<usize> = (0..set.rules.len())
         .filter(|&i| !set.rules[i].disqualify)
         .collect();
-    let counts = |j: &Judged, rule: usize| {
-        j.result
-            .explain
-            .iter()
-            .find(|x| x.index == rule)
-            .map_or(0.0, |x| x.count as f64)
-    };
-    let weights = fit(&judged, train, &fitted, &counts, so.alpha)?;
+    let counts = Counts::new(&judged, &fitted, set.rules.len());
+    let weights = fit(&judged, train, &counts, so.alpha)?;
 
     // Logits onto the scale of today's scores: the same spread over the training visitors.
-    let logit = |j: &Judged| {
-        fitted
+    let logit = |i: usize| {
+        counts
+            .row(i)
             .iter()
             .zip(&weights)
-            .map(|(&r, w)| w * counts(j, r))
+            .map(|(c, w)| w * c)
             .sum::<f64>()
     };
     let spread = |xs: &mut dyn Iterator<Item = f64>| sd(&xs.collect::<Vec<_>>());
     let scale = spread(&mut train.iter().map(|&i| judged[i].result.score))
-        / spread(&mut train.iter().map(|&i| logit(&judged[i])));
+        / spread(&mut train.iter().map(|&i| logit(i)));
     if !scale.is_finite() || scale <= 0.0 {
         return Err("the rules' counts carry no signal on the earlier visitors".to_string());
     }
-    let fired_in_train = |r: usize| train.iter().any(|&i| counts(&judged[i], r) > 0.0);
+    let fired_in_train = |col: usize| train.iter().any(|&i| counts.row(i)[col] > 0.0);
     let mut points = Vec::new();
     let (mut no_signal, mut no_data) = (Vec::new(), Vec::new());
-    for (&r, w) in fitted.iter().zip(&weights) {
+    for (col, (&r, w)) in fitted.iter().zip(&weights).enumerate() {
         let rule = &set.rules[r];
-        let new = if fired_in_train(r) {
+        let new = if fired_in_train(col) {
             (w * scale).round() + 0.0
         } else {
             rule.points
         };
-        if !fired_in_train(r) {
+        if !fired_in_train(col) {
             no_data.push(rule.id.clone());
         } else if new == 0.0 {
             no_signal.push(rule.id.clone());
@@ -176,18 +171,22 @@ fn arrival_order(
             *slot = slot.min(t);
         }
     }
-    let arrival = |j: &Judged| {
-        let v = j.visitor.as_str();
-        first_event
-            .get(v)
-            .or(first_outcome.get(v))
-            .copied()
-            .unwrap_or(j.at)
-    };
+    // Looked up once per visitor, not inside the sort's comparisons.
+    let arrival: Vec<f64> = judged
+        .iter()
+        .map(|j| {
+            let v = j.visitor.as_str();
+            first_event
+                .get(v)
+                .or(first_outcome.get(v))
+                .copied()
+                .unwrap_or(j.at)
+        })
+        .collect();
     let mut order: Vec<usize> = (0..judged.len()).collect();
     order.sort_by(|&a, &b| {
-        arrival(&judged[a])
-            .total_cmp(&arrival(&judged[b]))
+        arrival[a]
+            .total_cmp(&arrival[b])
             .then_with(|| judged[a].visitor.cmp(&judged[b].visitor))
     });
     order
@@ -197,14 +196,13 @@ fn arrival_order(
 fn fit(
     judged: &[Judged],
     train: &[usize],
-    fitted: &[usize],
-    counts: &dyn Fn(&Judged, usize) -> f64,
+    counts: &Counts,
     alpha: f64,
 ) -> Result<Vec<f64>, String> {
-    let mut x = Array2::<f64>::zeros((train.len(), fitted.len()));
+    let mut x = Array2::<f64>::zeros((train.len(), counts.width).f());
     for (row, &i) in train.iter().enumerate() {
-        for (col, &r) in fitted.iter().enumerate() {
-            x[[row, col]] = counts(&judged[i], r);
+        for (col, c) in counts.row(i).iter().enumerate() {
+            x[[row, col]] = *c;
         }
     }
     let y: Array1<bool> = train.iter().map(|&i| judged[i].converted).collect();
@@ -219,6 +217,37 @@ fn fit(
     // linfa calls the more frequent class positive: make the weights favour converting.
     let sign = if model.labels().pos.class { 1.0 } else { -1.0 };
     Ok(model.params().iter().map(|w| sign * w).collect())
+}
+
+/// Each judged visitor's count of each fitted rule, read from its explanation once (a
+/// lookup per visitor and rule would scan the explanation every time).
+struct Counts {
+    width: usize,
+    cells: Vec<f64>,
+}
+
+impl Counts {
+    fn new(judged: &[Judged], fitted: &[usize], rules: usize) -> Counts {
+        let mut column = vec![usize::MAX; rules];
+        for (col, &r) in fitted.iter().enumerate() {
+            column[r] = col;
+        }
+        let width = fitted.len();
+        let mut cells = vec![0.0; judged.len() * width];
+        for (i, j) in judged.iter().enumerate() {
+            // Back to front, so a rule's first line in the explanation is the one kept.
+            for x in j.result.explain.iter().rev() {
+                if let Some(&col) = column.get(x.index).filter(|&&c| c != usize::MAX) {
+                    cells[i * width + col] = x.count as f64;
+                }
+            }
+        }
+        Counts { width, cells }
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.cells[i * self.width..(i + 1) * self.width]
+    }
 }
 
 fn sd(xs: &[f64]) -> f64 {

@@ -125,9 +125,9 @@ pub struct RuleSet {
     pub reads_form: bool,
     /// Name lookups by binary search (see `crate::sort::index_by`): a document with 100k
     /// names must not be scanned once per rule or per event.
-    page_index: Vec<u32>,
-    event_index: Vec<u32>,
-    category_index: Vec<u32>,
+    pub(crate) page_index: Vec<u32>,
+    pub(crate) event_index: Vec<u32>,
+    pub(crate) category_index: Vec<u32>,
     /// The `accounts` section (batch and server side; the site tag skips it).
     #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
     pub accounts: Option<Accounts>,
@@ -222,6 +222,23 @@ impl RuleSet {
             Some(set) if r.errors.is_empty() => Ok(set),
             _ => Err(in_text_order(r.errors)),
         }
+    }
+
+    /// Derives the name lookups and the `reads_*` flags from the parts: for the reader
+    /// here and for compiled rules (src/compiled), which carry only the parts.
+    pub(crate) fn index(&mut self) {
+        self.page_index = index_by(self.page_names.len(), &|i| &self.page_names[i]);
+        self.event_index = index_by(self.event_types.len(), &|i| &self.event_types[i].0);
+        self.category_index = index_by(self.categories.len(), &|i| &self.categories[i].name);
+        let (mut url, mut form) = (false, false);
+        for c in self.rules.iter().flat_map(Rule::event_conds) {
+            form |= c.form.is_some();
+            for cond in &c.conds {
+                url |= cond.field == crate::conditions::Field::Url;
+                form |= cond.field == crate::conditions::Field::Form;
+            }
+        }
+        (self.reads_url, self.reads_form) = (url, form);
     }
 
     pub fn page_id(&self, name: &str) -> Option<u16> {
@@ -348,9 +365,6 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
             .collect(),
     };
 
-    let page_index = index_by(page_names.len(), &|i| &page_names[i]);
-    let event_index = index_by(event_types.len(), &|i| &event_types[i].0);
-    let category_index = index_by(categories.len(), &|i| &categories[i].name);
     let mut set = RuleSet {
         version,
         pages,
@@ -362,12 +376,13 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         competitor_domains,
         reads_url: false,
         reads_form: false,
-        page_index,
-        event_index,
-        category_index,
+        page_index: Vec::new(),
+        event_index: Vec::new(),
+        category_index: Vec::new(),
         #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
         accounts: None,
     };
+    set.index();
 
     match doc.get("rules") {
         None => r.missing("rules", "", doc),
@@ -405,13 +420,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     {
         set.accounts = accounts::read(r, doc, &set.bands);
     }
-    for c in set.rules.iter().flat_map(Rule::event_conds) {
-        set.reads_form |= c.form.is_some();
-        for cond in &c.conds {
-            set.reads_url |= cond.field == crate::conditions::Field::Url;
-            set.reads_form |= cond.field == crate::conditions::Field::Form;
-        }
-    }
+    set.index();
     Some(set)
 }
 

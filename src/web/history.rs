@@ -1,9 +1,10 @@
 //! The playground's History view: the same backtest as `leadscore backtest`, fed in chunks
 //! by a web worker (so the page stays responsive and can show progress), with the report
-//! handed back as the command's JSON. Playground build only.
+//! handed back as the command's JSON; and the points `leadscore suggest` would suggest for
+//! the live rules on the same visitors. Playground build only.
 
 use super::js_problem;
-use crate::backtest::{self, Comparison, Options, Report};
+use crate::backtest::{self, Comparison, Options, Report, SuggestOptions, Target};
 use crate::events::Event;
 use crate::json::{self, Value};
 use crate::outcomes::{self, OutcomeRow};
@@ -12,13 +13,63 @@ use js_sys::Array;
 use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
-/// One visitor's events, read with the live rules and, when one is pinned, the challenger's
-/// (each rule set has its own tracking plan).
-type Journeys = HashMap<String, (Vec<Event>, Vec<Event>)>;
+/// Every visitor's events, read with the live rules and, when one is pinned, with the
+/// challenger's (each rule set has its own tracking plan): the same visitors at the same
+/// positions in both lists. Put in the backtest's order in place (by visitor, each journey
+/// by time, line order on ties), never copied: 2 million events are a lot to copy.
+#[derive(Default)]
+struct Journeys {
+    live: Vec<(String, Vec<Event>)>,
+    /// Empty without a challenger.
+    other: Vec<(String, Vec<Event>)>,
+    at: HashMap<String, usize>,
+    ordered: bool,
+}
+
+impl Journeys {
+    fn push(&mut self, visitor: &str, live: Option<Event>, other: Option<Event>, two: bool) {
+        let i = match self.at.get(visitor) {
+            Some(&i) => i,
+            None => {
+                self.at.insert(visitor.to_string(), self.live.len());
+                self.live.push((visitor.to_string(), Vec::new()));
+                if two {
+                    self.other.push((visitor.to_string(), Vec::new()));
+                }
+                self.live.len() - 1
+            }
+        };
+        self.live[i].1.extend(live);
+        if two {
+            self.other[i].1.extend(other);
+        }
+        self.ordered = false;
+    }
+
+    /// The order `leadscore backtest` reads journeys in. The sort is stable, so events
+    /// added after an earlier ordering still follow the lines read before them on ties.
+    fn order(&mut self) {
+        if self.ordered {
+            return;
+        }
+        for list in [&mut self.live, &mut self.other] {
+            list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            for (_, events) in list.iter_mut() {
+                crate::events::sort(events);
+            }
+        }
+        self.at = (self.live.iter().enumerate())
+            .map(|(i, (v, _))| (v.clone(), i))
+            .collect();
+        self.ordered = true;
+    }
+}
 
 #[wasm_bindgen]
 pub struct History {
     live: RuleSet,
+    /// The live rules as written: a suggestion edits this text.
+    live_text: String,
     challenger: Option<RuleSet>,
     journeys: Journeys,
     outcomes: Vec<OutcomeRow>,
@@ -34,8 +85,9 @@ impl History {
         let read = |t: &str| RuleSet::from_text(t).map_err(|e| super::js_error(&e[0]));
         Ok(History {
             live: read(rules)?,
+            live_text: rules.to_string(),
             challenger: challenger.as_deref().map(read).transpose()?,
-            journeys: HashMap::new(),
+            journeys: Journeys::default(),
             outcomes: Vec::new(),
             lines: 0,
             skipped: 0,
@@ -56,6 +108,15 @@ impl History {
         n
     }
 
+    /// `addEvents` on UTF-8 bytes, as read from a file: whole lines (cut at a newline, which
+    /// never falls inside a character); bytes that are not UTF-8 read as U+FFFD, as the
+    /// browser's `TextDecoder` would have read them. Saves decoding to a JavaScript string
+    /// and encoding it back into the wasm's memory.
+    #[wasm_bindgen(js_name = addEventBytes)]
+    pub fn add_event_bytes(&mut self, bytes: &[u8]) -> u32 {
+        self.add_events(&String::from_utf8_lossy(bytes))
+    }
+
     /// Reads the outcomes CSV; returns its problems (rows with one are skipped).
     pub fn outcomes(&mut self, csv: &str) -> Array {
         let (rows, errors) = outcomes::read_csv(csv);
@@ -68,37 +129,64 @@ impl History {
         self.skipped
     }
 
+    /// Event lines read (skipped ones included).
+    #[wasm_bindgen(getter)]
+    pub fn lines(&self) -> u32 {
+        self.lines
+    }
+
     /// The report as `leadscore backtest --json` prints it (with `--challenger` when one
     /// is pinned).
-    pub fn report(&self) -> String {
-        let mut live: Vec<(String, Vec<Event>)> = Vec::with_capacity(self.journeys.len());
-        let mut other: Vec<(String, Vec<Event>)> = Vec::new();
-        let mut ids: Vec<&String> = self.journeys.keys().collect();
-        ids.sort_unstable();
-        for id in ids {
-            let (a, b) = &self.journeys[id];
-            let sorted = |v: &Vec<Event>| {
-                let mut v = v.clone();
-                crate::events::sort(&mut v);
-                v
-            };
-            live.push((id.clone(), sorted(a)));
-            if self.challenger.is_some() {
-                other.push((id.clone(), sorted(b)));
-            }
-        }
+    pub fn report(&mut self) -> String {
+        self.journeys.order();
+        let live = &self.journeys.live;
         let options = Options::default();
-        let months = backtest::months_spanned(&live);
-        let judged = backtest::judge(&self.live, &live, &self.outcomes, &options);
+        let months = backtest::months_spanned(live);
+        let judged = backtest::judge(&self.live, live, &self.outcomes, &options);
         let report = Report::new(&self.live, &judged, months);
         match &self.challenger {
             None => report.to_json(),
             Some(set) => {
-                let judged_c = backtest::judge(set, &other, &self.outcomes, &options);
+                let other = &self.journeys.other;
+                let judged_c = backtest::judge(set, other, &self.outcomes, &options);
                 let c = Report::new(set, &judged_c, months);
                 Comparison::new(report, c, &judged, &judged_c).to_json()
             }
         }
+    }
+
+    /// The suggestion for the live rules as `leadscore suggest --json` prints it (the same
+    /// defaults; `leadsPerMonth` or `precision` place the top band as the command's options
+    /// do). Throws an `Error` with code `nothing_to_fit` when the data carry no signal.
+    pub fn suggest(
+        &mut self,
+        leads_per_month: Option<f64>,
+        precision: Option<f64>,
+    ) -> Result<String, JsValue> {
+        let target = match (leads_per_month, precision) {
+            (Some(n), _) if n.is_finite() && n >= 0.0 => Target::LeadsPerMonth(n),
+            (_, Some(p)) if (0.0..=1.0).contains(&p) => Target::Precision(p),
+            _ => Target::KeepVolumes,
+        };
+        let so = SuggestOptions {
+            target,
+            ..Default::default()
+        };
+        self.journeys.order();
+        backtest::suggest(
+            &self.live_text,
+            &self.live,
+            &self.journeys.live,
+            &self.outcomes,
+            &Options::default(),
+            &so,
+        )
+        .map(|s| s.to_json())
+        .map_err(|why| {
+            let err = js_sys::Error::new(&why);
+            let _ = js_sys::Reflect::set(&err, &"code".into(), &"nothing_to_fit".into());
+            err.into()
+        })
     }
 }
 
@@ -108,7 +196,7 @@ impl History {
             return false;
         };
         let visitor = match node.get("visitor").map(|v| &v.value) {
-            Some(Value::Str(s)) if !s.is_empty() => s.to_string(),
+            Some(Value::Str(s)) if !s.is_empty() => s,
             _ => return false,
         };
         // Each rule set reads the line with its own tracking plan, as the command does.
@@ -120,9 +208,8 @@ impl History {
         if live.is_none() && other.is_none() {
             return false;
         }
-        let slot = self.journeys.entry(visitor).or_default();
-        slot.0.extend(live);
-        slot.1.extend(other);
+        let two = self.challenger.is_some();
+        self.journeys.push(visitor, live, other, two);
         true
     }
 }

@@ -17,6 +17,8 @@ mod history;
 mod journal;
 #[cfg(feature = "playground")]
 mod scorer;
+#[cfg(feature = "playground")]
+mod server;
 mod tracker;
 
 /// A core error as a JS `Error` carrying `code`, `path`, `line` and `column`.
@@ -53,6 +55,15 @@ fn fill(target: &JsValue, e: &Error) {
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
+}
+
+/// The compiled form of a rules text (src/compiled), for the playground's Ship button;
+/// throws the first problem when the rules are invalid.
+#[cfg(feature = "playground")]
+#[wasm_bindgen(js_name = compileRules)]
+pub fn compile_rules(text: &str) -> Result<Vec<u8>, JsValue> {
+    let set = crate::rules::RuleSet::from_text(text).map_err(|e| js_error(&e[0]))?;
+    Ok(crate::compiled::encode(&set))
 }
 
 #[cfg(feature = "playground")]

@@ -10,7 +10,7 @@ use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
 /// The first problem thrown as an `Error`, with all of them under `problems`.
-fn js_errors(errors: &[Error]) -> JsValue {
+pub(super) fn js_errors(errors: &[Error]) -> JsValue {
     let first = js_error(&errors[0]);
     let all: Array = errors.iter().map(js_problem).collect();
     set(&first, "problems", all.into());

@@ -79,21 +79,22 @@ pub struct Tracker {
 
 #[wasm_bindgen]
 impl Tracker {
-    /// Parses the rules (throws an `Error` with code, path, line, column when they are
-    /// invalid) and, when the visitor's consent answer (or, without one, `by_default`)
+    /// Reads the compiled rules (src/compiled: throws an `Error` with the code of what is
+    /// wrong with them, `not_compiled`, `format_version`, `truncated`, `corrupt` or
+    /// `bad_contents`) and, when the visitor's consent answer (or, without one, `by_default`)
     /// allows it, restores the state stored under `key` in `storage` (the page's
     /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
     /// this page's id, which the ids of the events it records start with (`page.n`).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        rules: &str,
+        rules: &[u8],
         key: &str,
         by_default: bool,
         now: f64,
         storage: Option<web_sys::Storage>,
         page: &str,
     ) -> Result<Tracker, JsValue> {
-        let set = RuleSet::from_text(rules).map_err(|e| js_error(&e[0]))?;
+        let set = crate::compiled::decode(rules).map_err(|e| js_error(&e))?;
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),

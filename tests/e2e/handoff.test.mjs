@@ -36,18 +36,18 @@ before(async () => {
         res.end('<!doctype html><title>thanks</title><p id="ok">thanks</p>');
       });
     },
-    '/t/beacon': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-beacon="/collect"',
+    '/t/beacon': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-beacon="/collect"',
       body: '<form id="f" action="/thanks" method="post"><input type="email" name="email"><button>go</button></form>' }),
     '/collect': (req, res) => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => { beacons.push({ type: req.headers['content-type'], body }); res.writeHead(204); res.end(); });
     },
-    '/t/chat': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="intercom, drift, crisp, hubspot, gtm" data-hubspot-event="pe123_leadscore_band"', head: VENDORS }),
+    '/t/chat': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-handoff="intercom, drift, crisp, hubspot, gtm" data-hubspot-event="pe123_leadscore_band"', head: VENDORS }),
     // No vendor script has run yet: HubSpot's and GTM's documented queues are created and
     // read by the vendor when it loads.
-    '/t/queues': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot, gtm" data-hubspot-event="pe123_leadscore_band"' }),
-    '/t/hs-no-event': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-handoff="hubspot"' }),
+    '/t/queues': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-handoff="hubspot, gtm" data-hubspot-event="pe123_leadscore_band"' }),
+    '/t/hs-no-event': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-handoff="hubspot"' }),
     '/t/no-forms': tagPage({ body: '<div id="later"></div><form id="search" action="/search"><input name="q"></form>' }),
     '/t/forms': tagPage({
       body: `<form id="mine" data-leadscore action="/thanks" method="post">
@@ -308,7 +308,7 @@ describe('chat widgets and tag managers', () => {
     const page = await open(context);
     await page.clock.install({ time: T0 });
     await page.route('**/t/nochat', (route) => route.fulfill({ contentType: 'text/html',
-      body: '<!doctype html><script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json" data-handoff="intercom,drift,crisp,hubspot,gtm"></script>' }));
+      body: '<!doctype html><script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc" data-handoff="intercom,drift,crisp,hubspot,gtm"></script>' }));
     const { goto } = await import('./helpers.mjs');
     await goto(page, `${web.url}/t/nochat`);
     await page.evaluate(() => leadscore.identify({ seniority: 'vp' }));

@@ -53,6 +53,16 @@ function binary() {
   return join(root, 'target/debug/leadscore');
 }
 
+/** Rules compiled by `leadscore compile` (the tag reads only compiled rules), as bytes. */
+export function compileRules(text) {
+  return execFileSync(binary(), ['compile', '-', '-o', '-'], { input: text });
+}
+
+/** Compiled rules inline in a page: their base64 in a <script id="leadscore-rules">. */
+export function inlineRules(text) {
+  return `<script type="application/octet-stream" id="leadscore-rules">${compileRules(text).toString('base64')}</script>`;
+}
+
 /** `leadscore score` on these events (one visitor) as of `now`: the server's view. */
 export function cliScore(events, now, rulesPath = RULES_PATH) {
   const dir = mkdtempSync(join(tmpdir(), 'leadscore-e2e-'));
@@ -74,7 +84,7 @@ export function snapshot(page) {
 }
 
 /** A minimal HTML page with the script tag (and optional extra head markup). */
-export function tagPage({ attrs = 'data-rules="/leadscore/rules.json"', head = '', body = '' } = {}) {
+export function tagPage({ attrs = 'data-rules="/leadscore/rules.lsc"', head = '', body = '' } = {}) {
   return (req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>t</title>${head}

@@ -55,8 +55,19 @@ const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
 const expectedRows = (report) => report.bands.map((b) =>
   [b.band, String(b.visitors), String(b.conversions), pct(b.rate), b.lift == null ? '–' : b.lift.toFixed(2)]);
 
+function suggestCli(events, outcomes) {
+  return JSON.parse(execFileSync(CLI, ['suggest', '--rules', RULES_PATH, '--events', events, '--outcomes', outcomes, '--json'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** The rows of a suggestion table as a user reads them: [name, old, suggested]. */
+async function diffRows(page, table) {
+  return page.locator(`table.${table} tbody tr`).evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.children, (c) => c.textContent).slice(0, 3)));
+}
+
 async function done(page) {
-  await page.waitForFunction(() => /^Done\./.test(document.getElementById('history-message').textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^Done[.:]/.test(document.getElementById('history-message').textContent), null, { timeout: 30_000 });
 }
 
 describe('history view', () => {
@@ -118,5 +129,93 @@ describe('history view', () => {
     assert.equal(await page.locator('#history-progress').isHidden(), true);
     assert.equal(await page.locator('#history-report').innerHTML(), '');
     assert.equal(await page.locator('#history-run').isEnabled(), true);
+  });
+
+  test('suggested points: the same numbers as leadscore suggest, shown as a diff; tried as challenger without touching the editor', async (t) => {
+    const page = await open(t);
+    const status = () => page.locator('#rules-status').textContent();
+    const statusBefore = await status();
+    await page.click('#history-sample');
+    await done(page);
+    await page.click('#history-suggest');
+    await page.waitForSelector('#history-suggestion h3');
+    const events = join(SAMPLES, 'events.jsonl');
+    const outcomes = join(SAMPLES, 'outcomes.csv');
+    const cli = suggestCli(events, outcomes);
+    const changed = cli.points.filter((p) => p.current !== p.suggested);
+    assert.ok(changed.length > 0, 'the sample gives a suggestion that changes points');
+    assert.deepEqual(await diffRows(page, 'history-points'),
+      cli.points.map((p) => [p.rule, String(p.current), p.current !== p.suggested ? `→ ${p.suggested}` : '']));
+    assert.deepEqual(await diffRows(page, 'history-thresholds'),
+      cli.thresholds.map((b) => [b.band, String(b.current), b.current !== b.suggested ? `→ ${b.suggested}` : 'same']));
+    assert.equal(await page.locator('.history-auc').textContent(),
+      `Held-out ROC AUC (the ${cli.holdout} visitors who arrived last): current ${cli.aucCurrent.toFixed(3)} → suggested ${cli.aucSuggested.toFixed(3)}. Fitted on the first ${cli.train}.`);
+    if (cli.noSignal.length) assert.equal(await page.locator('.history-no-signal').textContent(), `No signal (suggested 0): ${cli.noSignal.join(', ')}.`);
+    for (const rule of cli.noSignal) {
+      assert.match(await page.locator(`tr[data-rule="${rule}"] td.note`).textContent(), /no signal/);
+    }
+
+    // Try as challenger: the comparison is the rules against the suggestion, as the command
+    // compares them, and the editor still holds what the user wrote.
+    await page.click('#history-try');
+    await done(page);
+    const dir = mkdtempSync(join(tmpdir(), 'leadscore-suggest-'));
+    const suggested = join(dir, 'suggested.json');
+    writeFileSync(suggested, cli.rules);
+    const both = backtest(events, outcomes, ['--challenger', suggested]);
+    assert.deepEqual(await bandRows(page, 0), expectedRows(both.live));
+    assert.deepEqual(await bandRows(page, 1), expectedRows(both.challenger));
+    const caption = await page.locator('table.history-bands caption').nth(1).textContent();
+    assert.ok(caption.includes(`${both.challenger.rulesVersion}.`) && caption.includes(`ROC AUC ${both.challenger.auc.toFixed(3)}`), caption);
+    const n = both.bandChanges.count;
+    assert.ok(n > 0);
+    assert.equal(await page.locator('.history-changes').textContent(), `${n} visitors change band with the challenger.`);
+    assert.equal(await page.locator('#history-pinned').isVisible(), true);
+    assert.equal(await status(), statusBefore, 'the editor still holds the rules the user wrote');
+    assert.match(statusBefore, new RegExp(`version ${both.live.rulesVersion}$`));
+
+    // Use these rules: the editor gets the suggestion, and one undo brings the rules back.
+    await page.click('#history-use');
+    await page.waitForFunction((v) => document.getElementById('rules-status').textContent.endsWith(`version ${v}`), both.challenger.rulesVersion);
+    await page.locator('.cm-content').click();
+    await page.keyboard.press('Control+z');
+    await page.waitForFunction((before) => document.getElementById('rules-status').textContent === before, statusBefore);
+
+    // The top band aimed at a number of leads a month, as --leads-per-month does.
+    await page.selectOption('#history-target', 'leads');
+    await page.fill('#history-target-value', '40');
+    await page.click('#history-suggest');
+    await page.waitForFunction(() => /^Done\. The suggestion/.test(document.getElementById('history-message').textContent));
+    const leads = JSON.parse(execFileSync(CLI, ['suggest', '--rules', RULES_PATH, '--events', events, '--outcomes', outcomes, '--json', '--leads-per-month', '40'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+    assert.notDeepEqual(leads.thresholds, cli.thresholds, 'the target moves a threshold');
+    assert.deepEqual(await diffRows(page, 'history-thresholds'),
+      leads.thresholds.map((b) => [b.band, String(b.current), b.current !== b.suggested ? `→ ${b.suggested}` : 'same']));
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an events file of several slices, in UTF-8 beyond ASCII: every line read once, the same report as the command', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'leadscore-history-'));
+    const events = join(dir, 'events.jsonl');
+    const outcomes = join(dir, 'outcomes.csv');
+    execFileSync(CLI, ['synth', '--visitors', '9000', '--seed', '5', '--events', events, '--outcomes', outcomes], { stdio: 'ignore' });
+    // Visitor ids with two- and three-byte characters, so slices of the file end inside
+    // characters as well as inside lines (the worker reads 4 MiB at a time).
+    const accented = (text) => text.replaceAll('synthetic-', 'synthétique—');
+    writeFileSync(events, accented(readFileSync(events, 'utf8')));
+    writeFileSync(outcomes, accented(readFileSync(outcomes, 'utf8')));
+    const bytes = readFileSync(events);
+    assert.ok(bytes.length > 2 * (4 << 20), `${bytes.length} bytes: more than two slices`);
+    const lines = bytes.toString('utf8').split('\n').filter(Boolean).length;
+    const page = await open(t);
+    await page.setInputFiles('#history-events', events);
+    await page.setInputFiles('#history-outcomes', outcomes);
+    await page.click('#history-run');
+    await done(page);
+    assert.match(await page.locator('#history-message').textContent(), new RegExp(`^Done: ${lines.toLocaleString('en-US')} event lines in [0-9.]+ s\\.$`));
+    const cli = backtest(events, outcomes);
+    assert.deepEqual(await bandRows(page), expectedRows(cli));
+    const caption = await page.locator('table.history-bands caption').first().textContent();
+    assert.ok(caption.includes(`ROC AUC ${cli.auc.toFixed(3)}`), caption);
   });
 });

@@ -18,7 +18,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // by `npm run screenshot`, so a test run leaves the tree as it found it.
 const SCREENSHOT = join(root, 'target', 'e2e', 'playground.png');
 const TRACKED_SCREENSHOT = join(root, 'www', 'playground', 'screenshot.png');
-const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>';
+const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc"></script>';
 
 // Small rules with known line numbers: line 8 holds the rule's points, line 9 its page.
 const TEST_RULES = `{
@@ -622,7 +622,7 @@ describe('rule playground', () => {
   test('the toast is shown whole at 1024 px', async (t) => {
     const page = await open(t, { width: 1024, height: 768 });
     await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download rules.json' }).click()]);
-    await until(page, '#toast', 'Serve it at /leadscore/rules.json.');
+    await until(page, '#toast', 'Download rules.lsc.');
     const box = await page.evaluate(() => {
       const el = document.getElementById('toast');
       const r = el.getBoundingClientRect();

@@ -2,7 +2,7 @@
 // API's, and pages whose elements clobber the tag's globals. Real pages in headless Chromium.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { goto, launch, open, RULES, site, tagPage } from './helpers.mjs';
+import { goto, launch, open, RULES, site, tagPage, inlineRules } from './helpers.mjs';
 
 // The demo rules' version, as every result carries it.
 const VERSION = JSON.parse(RULES).version;
@@ -25,12 +25,12 @@ before(async () => {
       leadscore.push(['track', 'webinar_attended', { webinar_id: 'w-q' }]);</script>` }),
     '/t/clobber': tagPage({ body: '<div id="leadscore">a page element</div>' }),
     '/t/clobber-config': tagPage({ attrs: '',
-      head: `<script type="application/json" id="leadscore-rules">${INLINE}</script>`,
+      head: `${inlineRules(INLINE)}`,
       // A table's obsolete `rules` attribute reads "": copied into the config, it was empty rules.
       body: '<table id="leadscoreConfig"><tr><td>config</td></tr></table>' }),
     '/t/clobber-rules': tagPage({ attrs: '',
       body: `<section id="leadscore-rules"><h2>Our rules of engagement</h2></section>
-             <script type="application/json" id="leadscore-rules">${INLINE}</script>` }),
+             ${inlineRules(INLINE)}` }),
   });
 });
 after(async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, launch, open, site, tagPage } from './helpers.mjs';
+import { cliScore, goto, launch, open, site, tagPage, inlineRules } from './helpers.mjs';
 
 // Every page view and every note counts (maxCount high enough that compaction keeps all).
 const RULES = JSON.stringify({
@@ -27,7 +27,7 @@ let web;
 let rulesFile;
 before(async () => {
   browser = await launch();
-  const inline = `<script type="application/json" id="leadscore-rules">${RULES}</script>`;
+  const inline = inlineRules(RULES);
   web = await site({
     '/t/tab': tagPage({ attrs: '', head: inline }),
     '/t/tab-required': tagPage({ attrs: 'data-consent="required"', head: inline }),

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, launch, open, site, snapshot, tagPage } from './helpers.mjs';
+import { cliScore, compileRules, goto, inlineRules, launch, open, site, snapshot, tagPage } from './helpers.mjs';
 
 let browser;
 let web;
@@ -18,26 +18,25 @@ const TAB_RULES = JSON.stringify({ version: 'tabs-1', events: { note: { props: [
 before(async () => {
   browser = await launch();
   web = await site({
-    '/t/consent': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-consent="required"' }),
+    '/t/consent': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-consent="required"' }),
     '/t/broken-rules': tagPage({ attrs: 'data-rules="/t/broken.json"', body: '<button id="b" onclick="this.textContent=\'clicked\'">go</button>' }),
     '/t/broken.json': (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{\n  "version": "x",\n  "categories": {"intent": {}},\n  "rules": [\n    {"id": "p", "category": "intent", "points": 5, "when": {"event": "page_view", "page": "prcing"}}\n  ],\n  "bands": [{"name": "all"}]\n}');
     },
-    '/t/rivals': tagPage({ attrs: 'data-rules="/leadscore/rules.json" data-competitors="rival.example, other-rival.example"' }),
+    '/t/rivals': tagPage({ attrs: 'data-rules="/leadscore/rules.lsc" data-competitors="rival.example, other-rival.example"' }),
     '/t/queue': tagPage({ head: `<script>window.leadscore = window.leadscore || [];
       leadscore.push(['identify', { seniority: 'vp', email: 'ceo@bigco.example' }]);
       leadscore.push(['track', 'webinar_attended', { webinar_id: 'live-demo-7' }]);</script>` }),
-    '/t/inline': tagPage({ attrs: '', head: `<script type="application/json" id="leadscore-rules">
-      {"version":"inline-1","categories":{"intent":{}},"rules":[{"id":"any","category":"intent","points":3,"when":{"event":"page_view"}}],"bands":[{"name":"seen","min":1},{"name":"none"}]}
-      </script>` }),
-    '/t/tabs': tagPage({ attrs: '', head: `<script type="application/json" id="leadscore-rules">${TAB_RULES}</script>` }),
+    '/t/inline': tagPage({ attrs: '', head: inlineRules(
+      '{"version":"inline-1","categories":{"intent":{}},"rules":[{"id":"any","category":"intent","points":3,"when":{"event":"page_view"}}],"bands":[{"name":"seen","min":1},{"name":"none"}]}') }),
+    '/t/tabs': tagPage({ attrs: '', head: inlineRules(TAB_RULES) }),
     '/t/module': (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<!doctype html><script type="module">
         import { start } from '/leadscore/api.js';
-        const api = await start({ rules: { version: 'm1', categories: { intent: {} }, bands: [{ name: 'b' }],
-          rules: [{ id: 'v', category: 'intent', points: 2, when: { event: 'page_view' } }] } });
+        const api = await start({ rules: '${compileRules(JSON.stringify({ version: 'm1', categories: { intent: {} }, bands: [{ name: 'b' }],
+    rules: [{ id: 'v', category: 'intent', points: 2, when: { event: 'page_view' } }] })).toString('base64')}' });
         window.moduleResult = api.result();
       </script>`);
     },
@@ -357,14 +356,15 @@ describe('consent, privacy and robustness', () => {
     }
   });
 
-  it('goes inert with one clear console error on a bad rules file; the page keeps working', async () => {
+  // A rules problem is found by `leadscore compile` (tests/compiled.rs: the same lines as
+  // `check`); the tag reads only compiled rules, and a rules JSON is not that.
+  it('goes inert with one clear console error on a rules file that is not compiled; the page keeps working', async () => {
     const context = await browser.newContext();
     const page = await open(context, `${web.url}/t/broken-rules`);
     const errors = page.logs.filter((l) => l.type === 'error');
     assert.equal(errors.length, 1, JSON.stringify(page.logs));
-    assert.match(errors[0].text, /unknown_page_category/);
-    assert.match(errors[0].text, /rules\[0\]\.when\.page/);
-    assert.match(errors[0].text, /line 5, column/);
+    assert.match(errors[0].text, /\[not_compiled\]/);
+    assert.match(errors[0].text, /leadscore compile/);
     assert.equal((await page.evaluate(() => leadscore.track('x'))).error.code, 'inert');
     assert.equal(await page.evaluate(() => leadscore.result()), null);
     await page.click('#b');
@@ -383,7 +383,8 @@ describe('consent, privacy and robustness', () => {
     await page.waitForTimeout(300);
     assert.deepEqual(external, []);
     const tagRequests = web.requests.filter((p) => p.startsWith('/leadscore/'));
-    assert.deepEqual([...new Set(tagRequests)].sort(), ['/leadscore/api.js', '/leadscore/leadscore.js', '/leadscore/leadscore_core_bg.wasm', '/leadscore/rules.json']);
+    assert.deepEqual([...new Set(tagRequests.map((p) => p.split('?')[0]))].sort(),
+      ['/leadscore/api.js', '/leadscore/leadscore.js', '/leadscore/leadscore_core_bg.wasm', '/leadscore/rules.lsc']);
     await context.close();
   });
 });

@@ -9,6 +9,8 @@ const DEFAULT_KEY = 'leadscore:v1';
 /** How long the page is idle (no event recorded) before it folds its journal into the
  * shared state. Another tab sees an event at once through the journal's storage event. */
 const FOLD_MS = 1000;
+/** The wasm's content hash as a query, from the build (www/build.mjs): cached for a year. */
+const WASM_V = typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '';
 /** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
  * 'toString' or 'constructor' never reaches what the API object inherits. */
 const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent'];
@@ -16,26 +18,41 @@ const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'res
 export const API_MARK = Symbol.for('leadscore.api');
 
 /**
- * Starts leadscore and resolves to its API. Options: `rules` (text or object), or
- * `rulesUrl`, or an inline <script type="application/json" id="leadscore-rules">;
- * `consent: 'required'`; `storageKey`; `competitors` (extra competitor email domains);
- * `collect: false` to record only what you pass in yourself; `onReady(api)`.
+ * Starts leadscore and resolves to its API. Options: `rules`, compiled rules (`leadscore
+ * compile`: a Uint8Array, an ArrayBuffer or their base64 text), or `rulesUrl` (a
+ * rules.lsc), or an inline <script type="application/octet-stream" id="leadscore-rules">
+ * holding the compiled rules in base64; `consent: 'required'`; `storageKey`;
+ * `competitors` (extra competitor email domains); `collect: false` to record only what you
+ * pass in yourself; `onReady(api)`.
  */
 export async function start(options = {}) {
-  // The rules file and the wasm are independent: fetch both at once.
+  // The rules file and the wasm are independent: both at once. The script tag's loader has
+  // started both already (`wasm`, `rulesData`); the npm module starts them here.
   const t0 = performance.now();
   let tRules = 0;
   let tWasm = 0;
+  const wasm = options.wasm ? options.wasm.then(settled) : new URL(`./leadscore_core_bg.wasm${WASM_V}`, import.meta.url);
   // The hand-off's file too, when this page needs it already (else later, or never).
-  const [rulesText, , handoffModule] = await Promise.all([
-    loadRules(options).then((t) => { tRules = performance.now() - t0; return t; }),
-    init().then(() => { tWasm = performance.now() - t0; }),
+  const [rules, , handoffModule] = await Promise.all([
+    loadRules(options).then((b) => { tRules = performance.now() - t0; return b; }),
+    init({ module_or_path: wasm }).then(() => { tWasm = performance.now() - t0; }),
     needsHandoff(options) ? loadHandoff() : null,
   ]);
   const tReady = performance.now();
-  const api = createApi(rulesText, options, handoffModule);
+  // Two tasks, not one: reading the rules and the stored state (the first calls into the
+  // wasm compile its functions as they go), then the collectors and the first page view.
+  // At a slow CPU each stays short; the page's own work gets a turn between them.
+  const core = coreOf(rules, options);
+  await nextTask();
+  const api = createApi(core, options, handoffModule);
   api.timings = { rules: tRules, wasm: tWasm, setup: performance.now() - tReady };
   return api;
+}
+
+/** The value of a download the loader started, or what it failed with. */
+function settled(r) {
+  if (r.e) throw r.e;
+  return r.v;
 }
 
 /** The script tag's entry: start, replace the queue stub, replay queued calls in order. */
@@ -71,22 +88,36 @@ function needsHandoff(o) {
 const wantsForm = (f, o) => handsOff(f, o) || f.matches('.hs-form, .mktoForm');
 
 async function loadRules(o) {
-  if (o.rules != null) return typeof o.rules === 'string' ? o.rules : JSON.stringify(o.rules);
+  if (o.rules != null) return bytesOf(o.rules);
   // Only a <script> element: another element with that id (a CMS block) is not rules, and
   // `document.getElementById` itself can be clobbered by `<img name="getElementById">`.
   const inline = Document.prototype.querySelector.call(document, 'script[id="leadscore-rules"]');
-  if (inline && !o.rulesUrl) return inline.textContent;
+  if (inline && !o.rulesUrl) return bytesOf(inline.textContent);
   if (!o.rulesUrl) throw Object.assign(new Error('no rules: set data-rules or add #leadscore-rules'), { code: 'no_rules' });
+  if (o.rulesData) return new Uint8Array(settled(await o.rulesData));
   const res = await fetch(o.rulesUrl, { credentials: 'same-origin' });
   if (!res.ok) throw Object.assign(new Error(`rules file ${o.rulesUrl}: HTTP ${res.status}`), { code: 'rules_unavailable' });
-  return res.text();
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** Compiled rules as bytes: as given, or from base64 text. Anything else (rules JSON, an
+ * object) is passed on as it is and the core names the problem (`not_compiled`). */
+function bytesOf(r) {
+  if (r instanceof Uint8Array) return r;
+  if (r instanceof ArrayBuffer) return new Uint8Array(r);
+  const text = typeof r === 'string' ? r.trim() : JSON.stringify(r);
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  } catch {
+    return new TextEncoder().encode(text);
+  }
 }
 
 let reported = false;
 function report(e) {
   if (reported) return;
   reported = true;
-  const where = e && e.path != null ? ` at ${e.path || '(document)'}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}` : '';
+  const where = e && e.path ? ` at ${e.path}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}` : '';
   // The tag's core has no panic messages (see src/web/mod.rs): a panic arrives as a trap.
   const what = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError
     ? `internal error in the scoring core (${e.message})` : e && e.message || e;
@@ -173,12 +204,26 @@ function pageId() {
   return n[0].toString(36);
 }
 
-function createApi(rulesText, o, handoffModule) {
+/** The core: the compiled rules read and the visitor's stored state restored. */
+function coreOf(rules, o) {
   const key = o.storageKey || DEFAULT_KEY;
   // Without a stored consent answer (`${key}:consent`, read by the core before each write).
   const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
   const page = pageId();
-  const tracker = faultsMarked(new Tracker(rulesText, key, byDefault, Date.now(), localStorageOrNull(), page));
+  return { key, page, tracker: faultsMarked(new Tracker(rules, key, byDefault, Date.now(), localStorageOrNull(), page)) };
+}
+
+/** Resolves in a later task: `scheduler.yield()` where there is one, else a message. */
+function nextTask() {
+  if (globalThis.scheduler && typeof scheduler.yield === 'function') return scheduler.yield();
+  return new Promise((ok) => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => ok();
+    c.port2.postMessage(0);
+  });
+}
+
+function createApi({ key, page, tracker }, o, handoffModule) {
   if (o.competitors) tracker.addCompetitors(String(o.competitors));
   const listeners = { change: new Set(), band: new Set() };
   let inert = false;

@@ -1,5 +1,6 @@
-/*! leadscore site tag: <script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>
- * Loads the engine module beside this file and hands it the queue of calls made so far
+/*! leadscore site tag: <script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc"></script>
+ * Starts the three downloads at once (the API module, the wasm core, compiled while it
+ * streams in, and the compiled rules), then hands the API the queue of calls made so far
  * (window.leadscore = window.leadscore || []; leadscore.push(['identify', {...}])). */
 (function () {
   try {
@@ -39,11 +40,41 @@
         warn('window.leadscoreConfig is not a plain object: ignored');
       }
     }
-    import(base + 'api.js')
+    // Not api.js → wasm → rules one after another: one round trip instead of three. The
+    // build puts content hashes in these names' queries (LEADSCORE_V_*): cached for a year.
+    config.wasm = settle(compile(base + 'leadscore_core_bg.wasm' + (typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '')));
+    if (config.rulesUrl && config.rules == null) config.rulesData = settle(rulesBytes(config.rulesUrl));
+    import(base + 'api.js' + (typeof LEADSCORE_V_API === 'string' ? LEADSCORE_V_API : ''))
       .then(function (m) { return m.boot(config, q); })
       .catch(function (e) { console.error('leadscore: could not start:', e && e.message || e); });
   } catch (e) {
     try { console.error('leadscore: could not start:', e && e.message || e); } catch (_) {}
+  }
+  // compileStreaming compiles while the bytes arrive; without it (or without the
+  // application/wasm type) the bytes are compiled once they are all in.
+  function compile(url) {
+    var W = WebAssembly;
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw coded('wasm_unavailable', 'the scoring core ' + url + ': HTTP ' + r.status);
+      var whole = function () { return r.arrayBuffer().then(W.compile); };
+      return W.compileStreaming ? W.compileStreaming(r.clone()).catch(whole) : whole();
+    });
+  }
+  function rulesBytes(url) {
+    return fetch(url, { credentials: 'same-origin' }).then(function (r) {
+      if (!r.ok) throw coded('rules_unavailable', 'rules file ' + url + ': HTTP ' + r.status);
+      return r.arrayBuffer();
+    });
+  }
+  function coded(code, m) {
+    var e = new Error(m);
+    e.code = code;
+    return e;
+  }
+  // Held as a value until api.js takes it: a failed download is reported once, by the API,
+  // never as an unhandled rejection.
+  function settle(p) {
+    return p.then(function (v) { return { v: v }; }, function (e) { return { e: e }; });
   }
   function warn(m) {
     try { console.warn('leadscore: ' + m); } catch (_) {}

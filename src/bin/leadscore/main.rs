@@ -9,6 +9,7 @@
 
 mod args;
 mod backtest;
+mod compile;
 mod journeys;
 mod output;
 mod score;
@@ -25,6 +26,7 @@ leadscore: the lead-scoring engine on the command line
 
 usage:
   leadscore check RULES.json [--json]
+  leadscore compile RULES.json -o RULES.lsc
   leadscore score --rules RULES.json --events INPUT [--now MS] [--pretty] [--strict]
   leadscore verify --rules RULES.json --payload PAYLOAD [--now MS] [--pretty]
                    [--max-bytes N] [--max-events N] [--max-skew-ms MS]
@@ -37,6 +39,7 @@ usage:
   leadscore --version
 
 check   validates a rules file
+compile validates a rules file and writes the compiled form the site tag reads
 score   scores events: JSON lines of many visitors, or one visitor's leadscore.events()
         array or leadscore.payload() (JSON or base64url)
 verify  re-checks a form post's leadscore_payload and prints the authoritative result
@@ -46,7 +49,7 @@ suggest fits points and band thresholds to the outcomes; writes an edited copy w
 synth   writes synthetic journeys and outcomes with a planted ground truth
 schema  prints the JSON Schema of the rules format
 
-exit codes: 0 yes (valid, scored, consistent), 1 no (problems in the rules, a claim that
+exit codes: 0 yes (valid, compiled, scored, consistent), 1 no (problems in the rules, a claim that
 disagrees with its events, skipped events with --strict), 2 could not do it (usage,
 unreadable file or input, input over a limit, invalid rules for score and verify)";
 
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
     let result = match command {
         _ if wants_help && help.is_some() => out(help.unwrap_or(OVERVIEW)),
         "check" => check(rest),
+        "compile" => compile::run(rest),
         "score" => score::run(rest),
         "verify" => verify::run(rest),
         "backtest" => backtest::backtest(rest),
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
 fn help_of(command: &str) -> Option<&'static str> {
     match command {
         "check" => Some(CHECK),
+        "compile" => Some(compile::HELP),
         "score" => Some(score::HELP),
         "verify" => Some(verify::HELP),
         "backtest" => Some(backtest::BACKTEST_HELP),

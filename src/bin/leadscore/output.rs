@@ -1,7 +1,6 @@
 //! What the command prints: problems in the compiler convention, JSON problem objects,
 //! indented JSON, and writing to a reader that may go away.
 
-use leadscore::json;
 use leadscore::Error;
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,17 +23,7 @@ pub fn problem_line(file: &str, e: &Error) -> String {
 
 /// `{"code":…,"path":…,"line":…,"column":…,"message":…}`, line and column only when known.
 pub fn problem_json(e: &Error) -> String {
-    let mut o = String::from("{\"code\":");
-    json::write_str(&mut o, e.code());
-    o.push_str(",\"path\":");
-    json::write_str(&mut o, &e.path);
-    if e.line > 0 {
-        o.push_str(&format!(",\"line\":{},\"column\":{}", e.line, e.column));
-    }
-    o.push_str(",\"message\":");
-    json::write_str(&mut o, &e.message());
-    o.push('}');
-    o
+    e.to_json()
 }
 
 /// The name a file is reported under: `<stdin>` for `-`.

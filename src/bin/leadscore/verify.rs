@@ -3,8 +3,8 @@
 
 use crate::args::{clock, Flags};
 use crate::output::{broken_pipe, name, pretty, problem_line};
-use leadscore::payload::{self, Check, Limits, Verdict, DEFAULT_LIMITS};
-use leadscore::{json, Error, ErrorKind};
+use leadscore::payload::{self, Check, Limits, DEFAULT_LIMITS};
+use leadscore::{Error, ErrorKind};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
@@ -107,7 +107,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             return Ok(ExitCode::from(2));
         }
     };
-    let o = verdict_json(&verdict);
+    let o = verdict.to_json();
     let text = if f.has("pretty") { pretty(&o) } else { o };
     if let Err(e) = writeln!(std::io::stdout(), "{text}") {
         return broken_pipe(e);
@@ -149,32 +149,4 @@ fn read_at_most(
 
 fn unreadable(why: &'static str) -> Error {
     Error::new(ErrorKind::InvalidValue(why), "")
-}
-
-/// `{"consistent":…,"findings":[…],"payloadTs":…,"result":{…}}`.
-fn verdict_json(v: &Verdict) -> String {
-    let mut o = String::from("{\"consistent\":");
-    o.push_str(if v.consistent() { "true" } else { "false" });
-    o.push_str(",\"findings\":[");
-    for (i, x) in v.findings.iter().enumerate() {
-        if i > 0 {
-            o.push(',');
-        }
-        o.push_str("{\"code\":");
-        json::write_str(&mut o, x.code);
-        o.push_str(",\"path\":");
-        json::write_str(&mut o, &x.path);
-        o.push_str(",\"message\":");
-        json::write_str(&mut o, &x.message);
-        o.push('}');
-    }
-    o.push_str("],\"payloadTs\":");
-    match v.ts {
-        Some(ts) => json::write_num(&mut o, ts),
-        None => o.push_str("null"),
-    }
-    o.push_str(",\"result\":");
-    o.push_str(&v.authoritative.to_json(None));
-    o.push('}');
-    o
 }

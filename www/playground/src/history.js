@@ -2,13 +2,21 @@
 // synthetic sample) and see how the rules would have done: the band table, a lift chart by
 // score decile, the ROC curve and converters' vs others' scores, and the live rules next to
 // the challenger when rules are pinned. Scored in a web worker by the same wasm core as
-// `leadscore backtest`; the files never leave the page.
+// `leadscore backtest`; the files never leave the page. After a run, "Suggest points" asks
+// the same worker for `leadscore suggest` (history-suggest.js draws it).
 import uPlot from 'uplot';
-import { $, h } from './dom.js';
+import { $, h, toast } from './dom.js';
 import { app } from './state.js';
+import { clearSuggestion, renderSuggestion, target, wireTarget } from './history-suggest.js';
 
 const SAMPLE = { events: '/playground/samples/events.jsonl', outcomes: '/playground/samples/outcomes.csv' };
+/** The worker of the last run: busy while `busy`, then it keeps the visitors for Suggest. */
 let worker = null;
+let busy = false;
+/** The inputs of the last run, to run again with the suggestion as challenger. */
+let last = null;
+/** The suggested rules pinned as the challenger, and the rules they were fitted for. */
+let pinned = null;
 const charts = [];
 
 const pct = (v) => (v == null ? '–' : `${(v * 100).toFixed(1)}%`);
@@ -20,15 +28,20 @@ function say(text, bad = false) {
   m.className = `sim-message${bad ? ' bad' : ''}`;
 }
 
-function setBusy(busy) {
-  $('history-run').disabled = busy;
-  $('history-sample').disabled = busy;
-  $('history-cancel').hidden = !busy;
-  $('history-progress').hidden = !busy;
+function setBusy(on) {
+  busy = on;
+  for (const id of ['history-run', 'history-sample', 'history-suggest', 'history-unpin-suggestion']) $(id).disabled = on;
+  for (const b of document.querySelectorAll('#history-suggestion button')) b.disabled = on;
+  $('history-cancel').hidden = !on;
+  $('history-progress').hidden = !on;
 }
 
-/** The rules to judge: the pinned live rules and the editor's as challenger, or the editor's. */
+/**
+ * The rules to judge: the suggestion pinned as challenger against the rules it was fitted
+ * for; else the pinned live rules and the editor's as challenger; else the editor's.
+ */
 function rulesToJudge() {
+  if (pinned) return { rules: pinned.base, challenger: pinned.text };
   const editor = app.current?.text ?? null;
   if (app.live) return { rules: app.live.text, challenger: app.problems.length ? null : editor };
   return { rules: editor, challenger: null };
@@ -38,39 +51,88 @@ function run(events, outcomes) {
   const { rules, challenger } = rulesToJudge();
   if (!rules) return say('Fix the rules first: there are no valid rules to judge.', true);
   cancel(false);
+  worker?.terminate();
+  last = { events, outcomes, rules };
+  $('history-suggest-row').hidden = true;
   setBusy(true);
   $('history-progress').value = 0;
   say('Reading the files…');
   worker = new Worker(new URL('./history-worker.js', import.meta.url), { type: 'module' });
   worker.onmessage = ({ data }) => {
     if (data.type === 'progress') {
-      $('history-progress').value = data.share;
+      // Scoring is one call into the core: the bar says "working" rather than a share.
+      if (data.stage === 'events') $('history-progress').value = data.share;
+      else $('history-progress').removeAttribute('value');
       say(data.stage === 'events' ? `Reading events: ${Math.round(data.share * 100)}%` : 'Scoring every visitor…');
     } else if (data.type === 'done') {
       finish();
       render(data.report, challenger != null);
+      $('history-suggest-row').hidden = false;
+      last.lines = data.lines;
       const notes = [];
       if (data.skipped) notes.push(`${data.skipped} event lines skipped`);
       if (data.problems.length) notes.push(`${data.problems.length} outcome rows skipped (first: line ${data.problems[0].line}, ${data.problems[0].path}: ${data.problems[0].message})`);
-      say(`Done.${notes.length ? ` ${notes.join('; ')}.` : ''}`, notes.length > 0);
+      say(`Done: ${data.lines.toLocaleString('en-US')} event lines in ${(data.spent.total / 1000).toFixed(1)} s.${notes.length ? ` ${notes.join('; ')}.` : ''}`, notes.length > 0);
+      // Where the time went, for the bench (tests/bench/history.mjs).
+      $('history-message').dataset.spent = JSON.stringify(data.spent);
+    } else if (data.type === 'suggestion') {
+      finish();
+      renderSuggestion(data.suggestion, last.rules, { onTry: tryAsChallenger, onUse: useRules });
+      say('Done. The suggestion is below; the rules in the editor are unchanged.');
     } else if (data.type === 'error') {
       finish();
-      say(`Could not run the backtest: ${data.message}`, true);
+      if (data.during === 'suggest') say(`No suggestion: ${data.message}`, true);
+      else { stop(); say(`Could not run the backtest: ${data.message}`, true); }
     }
   };
-  worker.onerror = (e) => { finish(); say(`Could not run the backtest: ${e.message}`, true); };
+  worker.onerror = (e) => { stop(); say(`Could not run the backtest: ${e.message}`, true); };
   worker.postMessage({ rules, challenger, events, outcomes });
 }
 
+/** Fits points in the worker that holds the last run's visitors. */
+function suggest() {
+  if (!worker || busy || !last) return say('Run the backtest first: the suggestion is fitted to its visitors.', true);
+  setBusy(true);
+  $('history-progress').removeAttribute('value');
+  // The fit is slow on large histories: 2 M event lines took 3.5-8.5 minutes here (bench).
+  const slow = last.lines > 500_000 ? ` ${last.lines.toLocaleString('en-US')} event lines: this takes minutes; Cancel stops it.` : '';
+  say(`Fitting points to the outcomes…${slow}`);
+  worker.postMessage({ type: 'suggest', ...target() });
+}
+
+function tryAsChallenger(text, version) {
+  if (!last) return;
+  pinned = { base: last.rules, text, version };
+  showPinned();
+  run(last.events, last.outcomes);
+}
+
+function useRules(text) {
+  app.editor.setText(text);
+  toast('The editor holds the suggested rules: Ctrl+Z undoes it.');
+}
+
+function showPinned() {
+  $('history-pinned').hidden = !pinned;
+  if (pinned) $('history-pinned').firstElementChild.textContent = `Challenger: the suggested rules (version ${pinned.version}), against the rules they were fitted for. The editor is unchanged.`;
+}
+
+/** The work is over: the worker stays, holding the visitors for Suggest. */
 function finish() {
-  worker?.terminate();
-  worker = null;
   setBusy(false);
 }
 
+/** The worker is gone: cancelled, failed or replaced. */
+function stop() {
+  worker?.terminate();
+  worker = null;
+  setBusy(false);
+  $('history-suggest-row').hidden = true;
+}
+
 function cancel(announce = true) {
-  if (!worker) return;
-  finish();
+  if (!worker || !busy) return;
+  stop();
   if (announce) say('Cancelled.');
 }
 
@@ -143,6 +205,7 @@ export function wireHistory() {
     const events = $('history-events').files[0];
     const outcomes = $('history-outcomes').files[0];
     if (!events || !outcomes) return say('Choose an events file (JSON lines) and an outcomes CSV, or load the sample.', true);
+    clearSuggestion();
     run(events, outcomes);
   });
   $('history-sample').addEventListener('click', async () => {
@@ -152,10 +215,18 @@ export function wireHistory() {
         if (!res.ok) throw new Error(`${u}: HTTP ${res.status}`);
         return res.blob();
       }));
+      clearSuggestion();
       run(events, outcomes);
     } catch (e) {
       say(`Could not load the sample: ${e.message}`, true);
     }
   });
   $('history-cancel').addEventListener('click', () => cancel());
+  $('history-suggest').addEventListener('click', suggest);
+  $('history-unpin-suggestion').addEventListener('click', () => {
+    pinned = null;
+    showPinned();
+    if (last) run(last.events, last.outcomes);
+  });
+  wireTarget();
 }

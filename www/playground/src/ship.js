@@ -1,10 +1,11 @@
 // Share and ship: the session kept in the URL hash as you go (and read back when the
-// hash changes), "Copy share link", the script tag to copy and "Download rules.json".
+// hash changes), "Copy share link", the script tag to copy, "Download rules.json" and
+// "Download rules.lsc" (the compiled rules the tag reads, as `leadscore compile` writes).
 import { $, h, toast, copyText } from './dom.js';
 import { app, S, applyState } from './state.js';
 import { encodeState, decodeState } from './share.js';
 
-export const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.json"></script>';
+export const TAG = '<script async src="/leadscore/leadscore.js" data-rules="/leadscore/rules.lsc"></script>';
 /** Browsers take URLs of a few megabytes; servers and chat apps far less. */
 const MAX_HASH = 500_000;
 
@@ -34,6 +35,15 @@ export async function saveHash() {
   document.body.dataset.saved = String(Date.now());
 }
 
+/** Offers a file to the browser's downloads. */
+function save(blob, name) {
+  const a = h('a', { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
 export function wireShare() {
   $('tag-snippet').textContent = TAG;
   $('copy-tag').addEventListener('click', async () => {
@@ -45,15 +55,29 @@ export function wireShare() {
   });
   $('download').addEventListener('click', () => {
     const { problems, current } = app;
-    const blob = new Blob([S.rules], { type: 'application/json' });
-    const a = h('a', { href: URL.createObjectURL(blob), download: 'rules.json' });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+    save(new Blob([S.rules], { type: 'application/json' }), 'rules.json');
     toast(problems.length
-      ? `Downloaded rules.json, but it has ${problems.length} problem(s): the tag will refuse it until they are fixed.`
-      : `Downloaded rules.json (version ${current?.scorer.version}). Serve it at /leadscore/rules.json.`, problems.length > 0);
+      ? `Downloaded rules.json, but it has ${problems.length} problem(s): \`leadscore compile\` will refuse it until they are fixed.`
+      : `Downloaded rules.json (version ${current?.scorer.version}). The tag reads it compiled: \`leadscore compile rules.json -o rules.lsc\`, or Download rules.lsc.`, problems.length > 0);
+  });
+  // The compiled rules, from the same core as `leadscore compile`: only valid rules compile.
+  const compiled = h('button', { type: 'button', id: 'download-lsc' }, 'Download rules.lsc');
+  $('download').after(' ', compiled);
+  compiled.addEventListener('click', () => {
+    const { problems, current } = app;
+    if (problems.length || !app.core?.compileRules) {
+      toast(`Fix the ${problems.length} problem(s) first: only valid rules compile.`, true);
+      return;
+    }
+    let bytes;
+    try {
+      bytes = app.core.compileRules(S.rules);
+    } catch (e) {
+      toast(`These rules do not compile: ${e.message}`, true);
+      return;
+    }
+    save(new Blob([bytes], { type: 'application/octet-stream' }), 'rules.lsc');
+    toast(`Downloaded rules.lsc (version ${current?.scorer.version}, ${bytes.length} bytes). Serve it at /leadscore/rules.lsc.`);
   });
   window.addEventListener('hashchange', async () => {
     if (location.hash === lastHash || !location.hash) return;
