@@ -11,6 +11,13 @@ const DEFAULT_KEY = 'leadscore:v1';
 const FOLD_MS = 1000;
 /** The wasm's content hash as a query, from the build (www/build.mjs): cached for a year. */
 const WASM_V = typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '';
+/** The wasm beside this module. The URL's text stays a plain literal, so bundlers (Vite)
+ * see `new URL('…wasm', import.meta.url)` and emit the file; the hash goes in after. */
+function wasmUrl() {
+  const url = new URL('./leadscore_core_bg.wasm', import.meta.url);
+  url.search = WASM_V;
+  return url;
+}
 /** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
  * 'toString' or 'constructor' never reaches what the API object inherits. */
 const COMMANDS = ['result', 'track', 'identify', 'on', 'events', 'payload', 'reset', 'consent'];
@@ -31,7 +38,7 @@ export async function start(options = {}) {
   const t0 = performance.now();
   let tRules = 0;
   let tWasm = 0;
-  const wasm = options.wasm ? options.wasm.then(settled) : new URL(`./leadscore_core_bg.wasm${WASM_V}`, import.meta.url);
+  const wasm = options.wasm ? options.wasm.then(settled) : wasmUrl();
   // The hand-off's file too, when this page needs it already (else later, or never).
   const [rules, , handoffModule] = await Promise.all([
     loadRules(options).then((b) => { tRules = performance.now() - t0; return b; }),
