@@ -57,7 +57,8 @@ impl Default for Options {
 }
 
 /// One visitor as the backtest sees them: whether they converted, when they are judged,
-/// and the result the rules gave them as of then.
+/// and the result the rules gave them as of then (its numbers, band and fired rules by
+/// index; names are left to the rules, see [`lean`]).
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub visitor: String,
@@ -166,8 +167,25 @@ fn judged(
         account: fate.and_then(|f| f.account.clone()),
         converted: fate.is_some_and(|f| f.converted),
         at,
-        result: crate::engine::score(set, events, at),
+        result: lean(crate::engine::score(set, events, at)),
     }
+}
+
+/// The result without the names the rules already hold (rules version, category and rule
+/// names, the action): a report reads the numbers, the band and which rules fired (by
+/// index), and a million visitors each keeping a dozen copies of the same short names was
+/// most of a backtest's memory and a good share of its time.
+fn lean(mut r: Outcome) -> Outcome {
+    r.rules_version = String::new();
+    r.action = None;
+    for c in &mut r.categories {
+        c.0 = String::new();
+    }
+    for x in &mut r.explain {
+        x.rule = String::new();
+        x.category = String::new();
+    }
+    r
 }
 
 /// `f` of every item, in order, computed by up to `threads` threads on contiguous parts.

@@ -9,7 +9,7 @@ use crate::prelude::*;
 /// A parsed value and the byte offset where it starts in the source text.
 use alloc::borrow::Cow;
 
-mod number;
+pub(crate) mod number;
 mod position;
 pub use position::{key_at, line_col, Positions};
 
