@@ -379,3 +379,51 @@ fn backtest_reads_the_same_on_one_thread_and_two_with_bad_lines() {
         "{stderr}"
     );
 }
+
+/// Under a memory limit (`ulimit -v`), a file too large for it is refused with a message
+/// naming how much was asked and about how much the file needs, exit code 2 (not an abort);
+/// a small file still goes through under the same limit.
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_that_cannot_be_had_is_a_message_and_exit_code_2() {
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let outcomes = temp("mem.csv");
+    std::fs::write(&outcomes, "visitor,outcome\nv0,won\n").unwrap();
+    let limited = |events: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 98304 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_leadscore"))
+            .args(["backtest", "--rules", &rules, "--events", events])
+            .args(["--outcomes", &outcomes, "--threads", "1"])
+            .output()
+            .unwrap()
+    };
+    let small = temp("mem-small.jsonl");
+    std::fs::write(
+        &small,
+        "{\"visitor\":\"v0\",\"type\":\"page_view\",\"ts\":1}\n",
+    )
+    .unwrap();
+    let out = limited(&small);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A million visitors of one event each: far more than the limit once read.
+    let large = temp("mem-large.jsonl");
+    let text: String = (0..1_000_000)
+        .map(|i| format!("{{\"visitor\":\"v{i}\",\"type\":\"page_view\",\"ts\":{i}}}\n"))
+        .collect();
+    std::fs::write(&large, text).unwrap();
+    let out = limited(&large);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("out of memory"), "{stderr}");
+    assert!(stderr.contains("the whole file needs about"), "{stderr}");
+}

@@ -27,6 +27,8 @@ const SHOWN: usize = 20;
 pub static VISITORS: AtomicU64 = AtomicU64::new(0);
 pub static EVENTS: AtomicU64 = AtomicU64::new(0);
 pub static BYTES: AtomicU64 = AtomicU64::new(0);
+/// The events file's size, when known.
+pub static TOTAL: AtomicU64 = AtomicU64::new(0);
 
 /// What a file held: the journeys (sorted by visitor, each in reading order), the number
 /// of lines and of bad lines.
@@ -44,6 +46,7 @@ pub fn read(
     threads: usize,
 ) -> Result<Vec<(String, Vec<Event>)>, String> {
     let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    TOTAL.store(file.metadata().map_or(0, |m| m.len()), Relaxed);
     let mut shown = 0;
     let batch = read_from(set, file, path, threads, &mut |e| {
         if shown < SHOWN {

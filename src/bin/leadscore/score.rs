@@ -266,7 +266,10 @@ fn batch_or_text(
     let source: Box<dyn Read + Send> = if path == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?)
+        let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        crate::journeys::TOTAL.store(size, std::sync::atomic::Ordering::Relaxed);
+        Box::new(file)
     };
     let mut source = std::io::BufReader::new(source);
     let (head, lines) = head(&mut source).map_err(|e| format!("{path}: {e}"))?;
