@@ -211,15 +211,7 @@ impl Event {
         props: Vec<(String, Owned)>,
         traits: Vec<(String, Owned)>,
     ) -> Event {
-        let extra = (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty())
-            .then(|| {
-                Shared::new(Extra {
-                    url,
-                    form,
-                    props,
-                    traits,
-                })
-            });
+        let extra = Event::extra(url, form, props, traits);
         Event::with_extra(ty, page, ts, dwell_ms, extra)
     }
 
@@ -241,15 +233,20 @@ impl Event {
         }
     }
 
-    /// What an event with only this URL and form (both kept only when a rule reads them)
-    /// carries besides its numbers.
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
-    pub(crate) fn texts(url: Option<String>, form: Option<String>) -> Option<Shared<Extra>> {
-        (url.is_some() || form.is_some()).then(|| {
+    /// What an event carries besides its numbers (`None` when it is nothing): the URL and
+    /// form (each kept only when a rule reads it), props and traits.
+    pub(crate) fn extra(
+        url: Option<String>,
+        form: Option<String>,
+        props: Vec<(String, Owned)>,
+        traits: Vec<(String, Owned)>,
+    ) -> Option<Shared<Extra>> {
+        (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty()).then(|| {
             Shared::new(Extra {
                 url,
                 form,
-                ..Extra::default()
+                props,
+                traits,
             })
         })
     }

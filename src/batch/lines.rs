@@ -81,19 +81,18 @@ impl<'s> LineReader<'s> {
                 owned(p)
             }
         };
-        let traits = match f.traits {
-            None => Vec::new(),
-            Some(t) if ty == IDENTIFY => owned(t),
-            Some(_) => return None,
-        };
+        if f.traits.is_some() && ty != IDENTIFY {
+            return None;
+        }
         let page = f.url.map(|u| self.page(u));
         let url = f.url.filter(|_| set.reads_url);
         let form = f.form.filter(|_| set.reads_form);
-        let event = if props.is_empty() && traits.is_empty() {
-            let texts = self.texts(url, form);
-            Event::with_extra(ty, page, ts, dwell_ms, texts)
+        let event = if props.is_empty() {
+            let extra = self.shared(url, form, f.traits, f.traits_text);
+            Event::with_extra(ty, page, ts, dwell_ms, extra)
         } else {
             let (url, form) = (url.map(str::to_string), form.map(str::to_string));
+            let traits = f.traits.map(owned).unwrap_or_default();
             Event::from_parts(ty, page, ts, dwell_ms, url, form, props, traits)
         };
         Some((visitor, event))
@@ -110,18 +109,31 @@ impl<'s> LineReader<'s> {
         p
     }
 
-    /// The shared texts of an event with this URL and form (one copy per pair).
-    fn texts(&mut self, url: Option<&str>, form: Option<&str>) -> Option<Shared<Extra>> {
-        if url.is_none() && form.is_none() {
+    /// What an event with this URL, form and traits (the object's text) carries, one
+    /// shared copy per distinct combination: millions of events, a few hundred pages, and
+    /// a visitor's identify repeated with the same traits.
+    fn shared(
+        &mut self,
+        url: Option<&str>,
+        form: Option<&str>,
+        traits: Option<Vec<(&str, Scalar<'_>)>>,
+        traits_text: &str,
+    ) -> Option<Shared<Extra>> {
+        if url.is_none() && form.is_none() && traits.is_none() {
             return None;
         }
-        let make = || Event::texts(url.map(str::to_string), form.map(str::to_string));
         let (u, f) = (url.unwrap_or(""), form.unwrap_or(""));
-        if u.len() + f.len() > CACHED_URL {
-            return make();
+        let make = |traits: Option<Vec<(&str, Scalar<'_>)>>| {
+            let traits = traits.map(owned).unwrap_or_default();
+            let (url, form) = (url.map(str::to_string), form.map(str::to_string));
+            Event::extra(url, form, Vec::new(), traits)
+        };
+        if u.len() + f.len() + traits_text.len() > CACHED_URL {
+            return make(traits);
         }
         // The key tells "no URL" from an empty one (and the same for the form); the typed
-        // parse takes no string holding a control character, so the markers are unambiguous.
+        // parse takes no string holding a control character, so the markers are
+        // unambiguous, and the same traits text always reads as the same traits.
         self.key.clear();
         for part in [url, form] {
             match part {
@@ -133,10 +145,11 @@ impl<'s> LineReader<'s> {
                 }
             }
         }
+        self.key.push_str(traits_text);
         if let Some(x) = self.extras.get(self.key.as_str()) {
             return x.clone();
         }
-        let x = make();
+        let x = make(traits);
         if self.extras.len() < CACHE {
             self.extras.insert(self.key.as_str().into(), x.clone());
         }
@@ -206,6 +219,8 @@ struct Fields<'t> {
     form: Option<&'t str>,
     props: Option<Vec<(&'t str, Scalar<'t>)>>,
     traits: Option<Vec<(&'t str, Scalar<'t>)>>,
+    /// The traits object's text (empty without one).
+    traits_text: &'t str,
 }
 
 /// Objects holding more keys than this go to the general reader (its duplicate check).
@@ -247,7 +262,11 @@ impl<'t> Fields<'t> {
                 4 => f.dwell = Some(s.number()?),
                 5 => f.form = Some(s.string()?),
                 6 => f.props = Some(s.flat_object()?),
-                _ => f.traits = Some(s.flat_object()?),
+                _ => {
+                    let start = s.i;
+                    f.traits = Some(s.flat_object()?);
+                    f.traits_text = line.get(start..s.i)?;
+                }
             }
             s.ws();
             match s.next()? {
