@@ -31,7 +31,7 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
-struct Extra {
+pub(crate) struct Extra {
     /// The URL and form name, kept only when a rule reads them (see `RuleSet::reads_url`).
     url: Option<String>,
     form: Option<String>,
@@ -192,21 +192,63 @@ impl RuleSet {
                 ))
             }
         };
-        let extra = (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty())
-            .then(|| {
-                Shared::new(Extra {
-                    url,
-                    form,
-                    props,
-                    traits,
-                })
-            });
-        Ok(Event {
+        Ok(Event::from_parts(
+            ty, page, ts, dwell_ms, url, form, props, traits,
+        ))
+    }
+}
+
+impl Event {
+    /// An event from fields already checked against the plan (by [`RuleSet::event`] or the
+    /// batch reader's typed parse, which must build the same value from the same line).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn from_parts(
+        ty: u16,
+        page: Option<u16>,
+        ts: f64,
+        dwell_ms: f64,
+        url: Option<String>,
+        form: Option<String>,
+        props: Vec<(String, Owned)>,
+        traits: Vec<(String, Owned)>,
+    ) -> Event {
+        let extra = Event::extra(url, form, props, traits);
+        Event::with_extra(ty, page, ts, dwell_ms, extra)
+    }
+
+    /// An event sharing the texts of others with the same URL and form (the batch reader
+    /// keeps one copy of each: millions of events, a few hundred pages).
+    pub(crate) fn with_extra(
+        ty: u16,
+        page: Option<u16>,
+        ts: f64,
+        dwell_ms: f64,
+        extra: Option<Shared<Extra>>,
+    ) -> Event {
+        Event {
             ty,
             page,
             ts,
             dwell_ms,
             extra,
+        }
+    }
+
+    /// What an event carries besides its numbers (`None` when it is nothing): the URL and
+    /// form (each kept only when a rule reads it), props and traits.
+    pub(crate) fn extra(
+        url: Option<String>,
+        form: Option<String>,
+        props: Vec<(String, Owned)>,
+        traits: Vec<(String, Owned)>,
+    ) -> Option<Shared<Extra>> {
+        (url.is_some() || form.is_some() || !props.is_empty() || !traits.is_empty()).then(|| {
+            Shared::new(Extra {
+                url,
+                form,
+                props,
+                traits,
+            })
         })
     }
 }

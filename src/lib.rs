@@ -29,6 +29,8 @@ pub(crate) mod prelude {
 pub mod accounts;
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod backtest;
+#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+pub mod batch;
 pub mod compiled;
 pub mod conditions;
 pub mod decay;

@@ -16,7 +16,10 @@ pub use report::Comparison;
 pub use suggest::{suggest, SuggestOptions, Suggestion, Target};
 
 use crate::prelude::*;
-use std::collections::HashMap;
+
+/// Visitor ids of a batch: FNV, not SipHash (see [`crate::batch::Fnv`]).
+type HashMap<K, V> = crate::batch::FnvMap<K, V>;
+type HashSet<K> = std::collections::HashSet<K, core::hash::BuildHasherDefault<crate::batch::Fnv>>;
 
 use crate::events::Event;
 use crate::explain::Outcome;
@@ -57,7 +60,8 @@ impl Default for Options {
 }
 
 /// One visitor as the backtest sees them: whether they converted, when they are judged,
-/// and the result the rules gave them as of then.
+/// and the result the rules gave them as of then (its numbers, band and fired rules by
+/// index; names are left to the rules, see [`lean`]).
 #[derive(Debug, Clone)]
 pub struct Judged {
     pub visitor: String,
@@ -79,7 +83,7 @@ struct Fate {
 }
 
 fn fates<'o>(outcomes: &'o [OutcomeRow], conversions: &[String]) -> HashMap<&'o str, Fate> {
-    let mut map: HashMap<&str, Fate> = HashMap::new();
+    let mut map: HashMap<&str, Fate> = HashMap::default();
     let earliest = |slot: &mut Option<f64>, t: Option<f64>| {
         if let Some(t) = t {
             *slot = Some(slot.map_or(t, |s: f64| s.min(t)));
@@ -123,7 +127,6 @@ pub fn judge(
     let fates = fates(outcomes, &options.conversions);
     let end = end_of_data(journeys);
     let mut out = Vec::with_capacity(journeys.len());
-    let mut seen: HashMap<&str, ()> = HashMap::with_capacity(journeys.len());
     out.extend(in_parallel(
         journeys,
         options.threads,
@@ -138,13 +141,23 @@ pub fn judge(
             )
         },
     ));
-    for (visitor, _) in journeys {
-        seen.insert(visitor.as_str(), ());
-    }
-    let mut without_events: Vec<_> = fates
-        .iter()
-        .filter(|(v, _)| !seen.contains_key(*v))
-        .collect();
+    // Journeys are sorted by visitor (as the batch reader hands them over) or not.
+    let sorted = journeys.windows(2).all(|w| w[0].0 <= w[1].0);
+    let seen: HashSet<&str> = if sorted {
+        HashSet::default()
+    } else {
+        journeys.iter().map(|(v, _)| v.as_str()).collect()
+    };
+    let has_events = |v: &str| {
+        if sorted {
+            journeys
+                .binary_search_by(|(x, _)| x.as_str().cmp(v))
+                .is_ok()
+        } else {
+            seen.contains(v)
+        }
+    };
+    let mut without_events: Vec<_> = fates.iter().filter(|(v, _)| !has_events(v)).collect();
     without_events.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (visitor, fate) in without_events {
         out.push(judged(set, visitor, &[], Some(fate), options.as_of, end));
@@ -166,8 +179,25 @@ fn judged(
         account: fate.and_then(|f| f.account.clone()),
         converted: fate.is_some_and(|f| f.converted),
         at,
-        result: crate::engine::score(set, events, at),
+        result: lean(crate::engine::score(set, events, at)),
     }
+}
+
+/// The result without the names the rules already hold (rules version, category and rule
+/// names, the action): a report reads the numbers, the band and which rules fired (by
+/// index), and a million visitors each keeping a dozen copies of the same short names was
+/// most of a backtest's memory and a good share of its time.
+fn lean(mut r: Outcome) -> Outcome {
+    r.rules_version = String::new();
+    r.action = None;
+    for c in &mut r.categories {
+        c.0 = String::new();
+    }
+    for x in &mut r.explain {
+        x.rule = String::new();
+        x.category = String::new();
+    }
+    r
 }
 
 /// `f` of every item, in order, computed by up to `threads` threads on contiguous parts.
@@ -181,18 +211,28 @@ pub fn in_parallel<T: Sync, R: Send>(
     if threads == 1 {
         return items.iter().map(&f).collect();
     }
-    let part = items.len().div_ceil(threads);
+    // Small parts taken in turn, so a thread that finishes early takes more; each result
+    // written in its place, with no second copy of the results.
+    const PART: usize = 1024;
+    let mut out: Vec<Option<R>> = Vec::with_capacity(items.len());
+    out.resize_with(items.len(), || None);
+    let slots = std::sync::Mutex::new(out.chunks_mut(PART).zip(items.chunks(PART)));
     std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = items
-            .chunks(part)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a scoring thread panicked"))
-            .collect()
-    })
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let next = slots.lock().map(|mut s| s.next());
+                let Ok(Some((slots, items))) = next else {
+                    return;
+                };
+                for (slot, item) in slots.iter_mut().zip(items) {
+                    *slot = Some(f(item));
+                }
+            });
+        }
+    });
+    out.into_iter()
+        .map(|r| r.expect("a scoring thread panicked"))
+        .collect()
 }
 
 /// In the browser there is one thread.

@@ -10,7 +10,7 @@ use crate::text::slice;
 /// A parsed value and the byte offset where it starts in the source text.
 use alloc::borrow::Cow;
 
-mod number;
+pub(crate) mod number;
 mod position;
 pub use position::{key_at, Positions};
 

@@ -104,14 +104,23 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
             let judged_c = backtest::judge(set, &journeys, &rows, &options);
             let other = Report::new(set, &judged_c, months);
             let cmp = Comparison::new(report, other, &judged, &judged_c);
-            if f.has("json") {
+            let text = if f.has("json") {
                 cmp.to_json()
             } else {
                 cmp.to_text()
-            }
+            };
+            left_for_the_exit((journeys, judged_c));
+            text
         }
     };
+    left_for_the_exit((journeys, judged, rows));
     print(&text)
+}
+
+/// Millions of events and results are not freed one by one just before the process ends
+/// (a quarter of the CPU time at 10 M events): the system takes the memory back at once.
+pub fn left_for_the_exit<T>(data: T) {
+    std::mem::forget(data);
 }
 
 /// The contacts' report with the accounts' report as its `accounts` member, when there is one.

@@ -11,6 +11,7 @@ mod args;
 mod backtest;
 mod compile;
 mod journeys;
+mod memory;
 mod output;
 mod score;
 mod verify;
@@ -81,6 +82,9 @@ at it.
   -h, --help   this help
 
 exit codes: 0";
+
+#[global_allocator]
+static ALLOCATOR: memory::Guard = memory::Guard;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

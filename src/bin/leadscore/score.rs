@@ -8,9 +8,9 @@ use leadscore::error::{at_index, within};
 use leadscore::json::{self, Node, Value};
 use leadscore::{Error, ErrorKind, Event, RuleSet};
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::cell::Cell;
 use std::io::Write;
+use std::io::{BufRead, Read};
 use std::process::ExitCode;
 
 pub const HELP: &str = "\
@@ -64,26 +64,44 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    let text = crate::read(events_path)?;
     let file = name(events_path);
-    let mut skipped = 0;
-    let mut report = |e: &Error| {
-        skipped += 1;
+    let skipped = Cell::new(0);
+    let report = |e: &Error| {
+        skipped.set(skipped.get() + 1);
         eprintln!("{}", problem_line(file, e));
     };
+    let mut report = report;
+    let text = match batch_or_text(&set, events_path, &mut report)? {
+        Input::Batch(journeys) => {
+            if f.has("accounts") {
+                return accounts(&f, &set, rules_path, journeys, now);
+            }
+            let results = journeys
+                .iter()
+                .map(|(v, e)| (Some(Cow::Borrowed(v.as_str())), Cow::Borrowed(&e[..]), None));
+            let code = print_results(&f, &set, results, now, skipped.get());
+            crate::backtest::left_for_the_exit(journeys);
+            return code;
+        }
+        Input::Text(text) => text,
+    };
     if f.has("accounts") {
-        return accounts(&f, &set, rules_path, &text, &mut report, now);
+        if !matches!(shape(&text), Shape::Lines) {
+            return Err("--accounts scores a batch: JSON lines with a \"visitor\" on each".into());
+        }
+        let journeys = read_lines(&set, &text, &mut report);
+        return accounts(&f, &set, rules_path, journeys, now);
     }
     let results: Vec<ToScore> = match shape(&text) {
         Shape::Lines => read_lines(&set, &text, &mut report)
             .into_iter()
-            .map(|(v, events)| (Some(v), events, None))
+            .map(|(v, events)| (Some(Cow::Owned(v)), Cow::Owned(events), None))
             .collect(),
         Shape::Broken(e) => return Err(problem_line(file, &e)),
         Shape::Array(node) => {
             let events = read_array(&set, &node, "", &text, &mut report)
                 .map_err(|e| problem_line(file, &e))?;
-            vec![(None, events, None)]
+            vec![(None, Cow::Owned(events), None)]
         }
         Shape::Payload(json, base64) => {
             let node = json::read(&json).map_err(|e| unreadable(file, &e, base64))?;
@@ -94,18 +112,41 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             let at = if base64 { "" } else { &text };
             let events = read_array(&set, &node, "events", at, &mut report)
                 .map_err(|e| unreadable(file, &e, base64))?;
-            vec![(None, events, ts)]
+            vec![(None, Cow::Owned(events), ts)]
         }
     };
+    print_results(&f, &set, results, now, skipped.get())
+}
+
+/// Prints one result per visitor (or one for an array or payload), scored on every core a
+/// block at a time, printed in order.
+fn print_results<'t>(
+    f: &Flags,
+    set: &RuleSet,
+    results: impl IntoIterator<Item = ToScore<'t>>,
+    now: Option<f64>,
+    skipped: usize,
+) -> Result<ExitCode, String> {
     let clock = clock()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (visitor, mut events, payload_ts) in results {
-        leadscore::events::sort(&mut events);
-        let at = now.or(payload_ts).unwrap_or(clock);
-        let line = leadscore::score(&set, &events, at).to_json(visitor.as_deref());
-        let text = if f.has("pretty") { pretty(&line) } else { line };
-        if let Err(e) = writeln!(out, "{text}") {
-            return broken_pipe(e);
+    let mut results = results.into_iter().peekable();
+    while results.peek().is_some() {
+        let block: Vec<ToScore> = results.by_ref().take(BLOCK).collect();
+        let lines = leadscore::backtest::in_parallel(&block, cores, |(visitor, events, ts)| {
+            // The engine reads unsorted events in reading order (a sorted copy).
+            let at = now.or(*ts).unwrap_or(clock);
+            let line = leadscore::score(set, events, at).to_json(visitor.as_deref());
+            if f.has("pretty") {
+                pretty(&line)
+            } else {
+                line
+            }
+        });
+        for text in lines {
+            if let Err(e) = writeln!(out, "{text}") {
+                return broken_pipe(e);
+            }
         }
     }
     if let Err(e) = out.flush() {
@@ -117,9 +158,12 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     Ok(ExitCode::from(u8::from(skipped > 0 && f.has("strict"))))
 }
 
+/// Visitors scored at a time before their lines are printed.
+const BLOCK: usize = 16_384;
+
 /// One result to print: the visitor's id (none for one visitor's array or payload),
 /// the events, and the time to score at when --now is not given (a payload's own).
-type ToScore<'t> = (Option<Cow<'t, str>>, Vec<Event>, Option<f64>);
+type ToScore<'t> = (Option<Cow<'t, str>>, Cow<'t, [Event]>, Option<f64>);
 
 /// What an events input holds.
 enum Shape<'t> {
@@ -205,46 +249,81 @@ fn read_array(
     Ok(events)
 }
 
-/// FNV-1a: visitor ids are short and this is a batch tool, not a hash-flooding target;
-/// SipHash cost a visible share of the run.
-#[derive(Default)]
-struct Fnv(u64);
+/// An events input: JSON lines streamed into journeys, or the whole text of anything else.
+enum Input {
+    Batch(Vec<(String, Vec<Event>)>),
+    Text(String),
+}
 
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
+/// JSON lines (a first line that is a whole object, and more after it) are streamed
+/// through the batch reader on every core; anything else (an array, a payload, one line)
+/// is read whole and told apart by [`shape`], as before.
+fn batch_or_text(
+    set: &RuleSet,
+    path: &str,
+    report: &mut dyn FnMut(&Error),
+) -> Result<Input, String> {
+    let source: Box<dyn Read + Send> = if path == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+        let size = file.metadata().map_or(0, |m| m.len());
+        crate::journeys::TOTAL.store(size, std::sync::atomic::Ordering::Relaxed);
+        Box::new(file)
+    };
+    let mut source = std::io::BufReader::new(source);
+    let (head, lines) = head(&mut source).map_err(|e| format!("{path}: {e}"))?;
+    let head = std::io::Cursor::new(head);
+    if lines {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let batch = crate::journeys::read_from(set, head.chain(source), path, cores, report)?;
+        return Ok(Input::Batch(batch.journeys));
     }
-    fn finish(&self) -> u64 {
-        self.0
+    let mut text = String::new();
+    head.chain(source)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{path}: {e}"))?;
+    Ok(Input::Text(text))
+}
+
+/// The input up to its second non-blank line, and whether it is JSON lines: the first
+/// non-blank line is a whole JSON object and something follows it (so the whole text is
+/// not one JSON value, which [`shape`] would read as lines too).
+fn head(source: &mut impl BufRead) -> std::io::Result<(Vec<u8>, bool)> {
+    let mut head = Vec::new();
+    let mut first: Option<(usize, usize)> = None;
+    loop {
+        let start = head.len();
+        if source.read_until(b'\n', &mut head)? == 0 {
+            return Ok((head, false));
+        }
+        if head[start..].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let Some((a, b)) = first else {
+            first = Some((start, head.len()));
+            continue;
+        };
+        let line = std::str::from_utf8(&head[a..b]).unwrap_or("");
+        let object = line.trim_start().starts_with('{') && json::parse(line).is_ok();
+        return Ok((head, object));
     }
 }
 
-/// One visitor's id and events.
-type Journey<'t> = (Cow<'t, str>, Vec<Event>);
-
-/// JSON lines: events grouped by visitor, sorted by visitor; each bad line reported with
-/// its line number and the column of the field at fault.
-fn read_lines<'t>(
+/// JSON lines held whole (a one-line file): events grouped by visitor, sorted by visitor.
+fn read_lines(
     set: &RuleSet,
-    text: &'t str,
-    report: &mut impl FnMut(&Error),
-) -> Vec<Journey<'t>> {
-    let mut visitors: HashMap<Cow<'t, str>, Vec<Event>, BuildHasherDefault<Fnv>> =
-        HashMap::default();
+    text: &str,
+    report: &mut dyn FnMut(&Error),
+) -> Vec<(String, Vec<Event>)> {
+    let mut reader = leadscore::batch::LineReader::new(set);
+    let mut journeys = leadscore::batch::Journeys::default();
     for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        match parse_line(set, line) {
-            Ok((visitor, event)) => visitors.entry(visitor).or_default().push(event),
+        match reader.read(line) {
+            Ok((visitor, event)) => journeys.push(&visitor, event),
             Err(mut e) => {
                 // The line's text is one line: its position is line 1, column C.
                 e.line = n as u32 + 1;
@@ -253,35 +332,7 @@ fn read_lines<'t>(
             }
         }
     }
-    let mut out: Vec<_> = visitors.into_iter().collect();
-    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
-pub(crate) fn parse_line<'t>(set: &RuleSet, line: &'t str) -> Result<(Cow<'t, str>, Event), Error> {
-    let node = json::read(line)?;
-    let visitor = match node.get("visitor") {
-        Some(Node {
-            value: Value::Str(s),
-            ..
-        }) if !s.is_empty() => s.clone(),
-        Some(Node {
-            value: Value::Num(n),
-            ..
-        }) if n.fract() == 0.0 => Cow::Owned(format!("{n}")),
-        Some(v) => {
-            let kind = ErrorKind::WrongType {
-                expected: "a non-empty string",
-                found: v.value.kind(),
-            };
-            return Err(Error::new(kind, "visitor").at(line, v.at));
-        }
-        None => {
-            return Err(Error::new(ErrorKind::MissingField("visitor"), "visitor").at(line, node.at))
-        }
-    };
-    let event = set.event_in(&node, line)?;
-    Ok((visitor, event))
+    journeys.finish()
 }
 
 /// `--accounts`: one line per account of a JSON-lines batch (the rules' `accounts` section).
@@ -289,8 +340,7 @@ fn accounts(
     f: &Flags,
     set: &RuleSet,
     rules_path: &str,
-    text: &str,
-    report: &mut impl FnMut(&Error),
+    visitors: Vec<(String, Vec<Event>)>,
     now: Option<f64>,
 ) -> Result<ExitCode, String> {
     let Some(cfg) = &set.accounts else {
@@ -298,13 +348,6 @@ fn accounts(
             "--accounts: {rules_path} has no \"accounts\" section"
         ));
     };
-    if !matches!(shape(text), Shape::Lines) {
-        return Err("--accounts scores a batch: JSON lines with a \"visitor\" on each".into());
-    }
-    let mut visitors = read_lines(set, text, report);
-    for (_, events) in visitors.iter_mut() {
-        leadscore::events::sort(events);
-    }
     let at = match now {
         Some(t) => t,
         None => clock()?,
