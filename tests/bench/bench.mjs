@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './common.mjs';
 
-const SECTIONS = ['core', 'tag', 'backtest'];
+const SECTIONS = ['core', 'tag', 'backtest', 'scale'];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.includes(name));
