@@ -49,9 +49,9 @@ if [ ! -x "$py" ]; then
   echo "setup: creating the Python virtualenv target/venv"
   python3 -m venv target/venv
 fi
-if ! "$py" -c 'import maturin, pytest, pyarrow, duckdb, pyspark, pandas' >/dev/null 2>&1; then
-  echo "setup: installing maturin, pytest, pyarrow, duckdb, pyspark (with pandas, which its Arrow functions import) into target/venv"
-  "$py" -m pip install -q --disable-pip-version-check maturin pytest pyarrow duckdb pyspark 'pandas<3'
+if ! "$py" -c 'import maturin, pytest, pyarrow, duckdb, pyspark, pandas, polars' >/dev/null 2>&1; then
+  echo "setup: installing maturin, pytest, pyarrow, duckdb, pyspark (with pandas, which its Arrow functions import), polars into target/venv"
+  "$py" -m pip install -q --disable-pip-version-check maturin pytest pyarrow duckdb pyspark 'pandas<3' polars
 fi
 stamp=target/wheels/.built
 if [ ! -f "$stamp" ] || [ -n "$(find src Cargo.toml Cargo.lock pkg-template/python -newer "$stamp" -print -quit)" ] \
