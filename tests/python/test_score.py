@@ -46,6 +46,32 @@ def test_record_batches_and_threads(rules, table, cli_results):
     assert_same_as_cli(rules.score(reader, now=NOW, threads=2), cli_results, rules.categories)
 
 
+class OnlyStream:
+    """Any producer of the Arrow PyCapsule interface, not a pyarrow object."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __arrow_c_stream__(self, requested_schema=None):
+        return self.data.__arrow_c_stream__(requested_schema)
+
+
+class OnlyArray:
+    """A producer of one record batch (`__arrow_c_array__`) only."""
+
+    def __init__(self, batch):
+        self.batch = batch
+
+    def __arrow_c_array__(self, requested_schema=None):
+        return self.batch.__arrow_c_array__(requested_schema)
+
+
+def test_any_pycapsule_producer(rules, table, cli_results):
+    assert_same_as_cli(rules.score(OnlyStream(table), now=NOW), cli_results, rules.categories)
+    batch = table.combine_chunks().to_batches()[0]
+    assert_same_as_cli(rules.score(OnlyArray(batch), now=NOW), cli_results, rules.categories)
+
+
 def test_duckdb_parquet_in_and_sql_out(rules_text, synth, cli_results, tmp_path):
     """The README's DuckDB example: Parquet in, scored, the result queried back with SQL."""
     con = duckdb.connect()

@@ -147,8 +147,8 @@ class Rules:
         return results
 
     def problems(self, events: Any) -> _pa.Table:
-        """The rows the rules refuse (row, visitor, code, path, message), nothing scored
-        that you will see: for a data-quality query before the real run."""
+        """Only the rows the rules refuse (row, visitor, code, path, message), as a
+        pyarrow.Table: for a data-quality query before the real run."""
         return self._score(events, 0, 1)[1]
 
     def backtest(
@@ -162,7 +162,7 @@ class Rules:
     ) -> dict:
         """What `leadscore backtest --json` prints, parsed. `outcomes`: Arrow data with
         `visitor, outcome` and optional `at` (ms, timestamp or ISO 8601 text), `account`;
-        or a CSV file's path, as the command reads it. Refused event rows give one
+        or a CSV export's path (or its text), read as the command reads it. Refused event rows give one
         SkippedEventsWarning, refused outcome rows another."""
         if isinstance(outcomes, _os.PathLike) or (isinstance(outcomes, str) and "\n" not in outcomes):
             with open(outcomes, encoding="utf-8") as f:
