@@ -177,3 +177,24 @@ def test_time_arguments(rules, table):
 
     at = dt.datetime.fromtimestamp(NOW / 1000, tz=dt.timezone.utc)
     assert rules.score(table, now=at).equals(rules.score(table, now=NOW))
+
+
+def test_struct_rows_with_only_nulls_are_absent(rules):
+    """A struct column unites the keys of every row: a page view whose traits are all
+    null carried no traits (its line would have none), and is not refused for them."""
+    traits = pa.StructArray.from_arrays(
+        [pa.array([None, "vp"]), pa.array([None, "201-1000"])], names=["seniority", "company_size"]
+    )
+    assert traits.is_valid().to_pylist() == [True, True]
+    table = pa.table({
+        "visitor": ["a", "a"],
+        "type": ["page_view", "identify"],
+        "ts": [1_780_000_000_000, 1_780_000_001_000],
+        "url": ["https://acme.example/pricing", None],
+        "traits": traits,
+    })
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = rules.score(table, now=NOW).to_pylist()
+    fired = {x["rule"] for x in result[0]["explain"]}
+    assert {"seniority-executive", "company-size-core"} <= fired
