@@ -2,7 +2,8 @@
 // another size) scored by the command line, the Python package on a pyarrow.Table, DuckDB →
 // leadscore and Spark local mode on 2 cores, side by side in one run (tests/bench/scale.py,
 // in target/venv, where .ci/setup.sh installed the wheel). Per-core throughput is events
-// per CPU-second of the process (Spark: per second of each of its 2 cores).
+// per CPU-second of the process (Spark: of its JVM and Python workers as well), since wall
+// time on a shared machine is not work; both are printed.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
