@@ -1,8 +1,8 @@
 """Shared fixtures: synthetic events written by `leadscore synth` into a temporary
 directory (the tree is left as it was) and the command line's own results on them."""
 
+import functools
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,6 +13,7 @@ RULES = ROOT / "www" / "site" / "leadscore" / "rules.json"
 NOW = 1_790_000_000_000  # after the synthetic data's last event
 
 
+@functools.cache
 def cli():
     """The `leadscore` command of this tree (built if missing; `cargo test` builds it)."""
     exe = ROOT / "target" / "debug" / "leadscore"
