@@ -40,3 +40,27 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "setup: chromium is missing and we are not root; browser tests will fail" >&2
   fi
 fi
+
+# The Python package (pkg-template/python): a virtualenv in target/venv with maturin, pytest
+# and the engines the tests drive (pyarrow, DuckDB, PySpark), and the leadscore wheel
+# built by maturin and installed into it. Rebuilt only when the crate or the package changed.
+py=target/venv/bin/python
+if [ ! -x "$py" ]; then
+  echo "setup: creating the Python virtualenv target/venv"
+  python3 -m venv target/venv
+fi
+if ! "$py" -c 'import maturin, pytest, pyarrow, duckdb, pyspark, pandas, polars' >/dev/null 2>&1; then
+  echo "setup: installing maturin, pytest, pyarrow, duckdb, pyspark (with pandas, which its Arrow functions import), polars into target/venv"
+  "$py" -m pip install -q --disable-pip-version-check maturin pytest pyarrow duckdb pyspark 'pandas<3' polars
+fi
+stamp=target/wheels/.built
+if [ ! -f "$stamp" ] || [ -n "$(find src Cargo.toml Cargo.lock pkg-template/python -newer "$stamp" -print -quit)" ] \
+   || ! "$py" -c 'import leadscore._native' >/dev/null 2>&1; then
+  echo "setup: building the leadscore wheel (maturin, feature python)"
+  rm -f target/wheels/leadscore-*.whl
+  # maturin reads pyproject.toml from the directory it runs in.
+  (cd pkg-template/python && CARGO_TARGET_DIR="$OLDPWD/target/python" PYO3_PYTHON="$OLDPWD/$py" \
+    "$OLDPWD/target/venv/bin/maturin" build --quiet --release -o "$OLDPWD/target/wheels")
+  "$py" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/leadscore-*.whl
+  touch "$stamp"
+fi

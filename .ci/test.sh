@@ -9,6 +9,10 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --lib --target wasm32-unknown-unknown --features playground --target-dir target/wasm-playground -- -D warnings
 cargo test
+# The Python extension (feature python; its wheel is built and installed into target/venv
+# by setup.sh): lints in its own target dir, then pytest against the command line's output.
+PYO3_PYTHON="$PWD/target/venv/bin/python" cargo clippy --lib --features python --target-dir target/python -- -D warnings
+target/venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 node www/build.mjs
 shopt -s nullglob
 e2e=(tests/e2e/*.test.mjs)

@@ -45,6 +45,8 @@ pub mod outcomes;
 pub mod pages;
 pub mod payload;
 pub mod privacy;
+#[cfg(all(feature = "python", not(target_arch = "wasm32")))]
+mod python;
 pub mod rules;
 pub mod schema;
 mod sort;

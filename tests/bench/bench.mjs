@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchDir } from './common.mjs';
 
-const SECTIONS = ['core', 'tag', 'backtest', 'history', 'server', 'engines'];
+const SECTIONS = ['core', 'tag', 'backtest', 'history', 'server', 'engines', 'scale'];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SECTIONS.includes(name));
