@@ -273,6 +273,33 @@ pub fn months_spanned(journeys: &[(String, Vec<Event>)]) -> f64 {
     }
 }
 
+/// The accounts' report, when the rules have an `accounts` section and some visitor has an
+/// account: what `leadscore backtest` reports beside the contacts'.
+pub fn accounts_report(
+    set: &RuleSet,
+    journeys: &[(String, Vec<Event>)],
+    rows: &[OutcomeRow],
+    options: &Options,
+    months: f64,
+) -> Option<Report> {
+    let cfg = set.accounts.as_ref()?;
+    let judged = judge_accounts(set, cfg, journeys, rows, options);
+    (!judged.is_empty()).then(|| Report::accounts(set, &cfg.bands, &judged, months))
+}
+
+/// `leadscore backtest --json` without a challenger: the contacts' report, with the
+/// accounts' report as its `accounts` member when there is one.
+pub fn report_json(contacts: &Report, accounts: Option<&Report>) -> String {
+    let text = contacts.to_json();
+    match accounts {
+        None => text,
+        Some(a) => {
+            let body = text.strip_suffix('}').unwrap_or(&text);
+            [body, ",\"accounts\":", &a.to_json(), "}"].concat()
+        }
+    }
+}
+
 /// Accounts judged like contacts: an account converts when any of its contacts does, and
 /// is judged just before its first conversion (without one: at the end of the data), with
 /// every contact scored as of that moment. A contact's account is the outcomes' `account`

@@ -51,18 +51,8 @@ pub fn run(
     let report = Report::new(live, &judged, months);
     let json = match challenger {
         None => {
-            let accounts = live.accounts.as_ref().and_then(|cfg| {
-                let judged = backtest::judge_accounts(live, cfg, &journeys, rows, options);
-                (!judged.is_empty()).then(|| Report::accounts(live, &cfg.bands, &judged, months))
-            });
-            let contacts = report.to_json();
-            match accounts {
-                None => contacts,
-                Some(a) => {
-                    let body = contacts.strip_suffix('}').unwrap_or(&contacts);
-                    format!("{body},\"accounts\":{}}}", a.to_json())
-                }
-            }
+            let accounts = backtest::accounts_report(live, &journeys, rows, options, months);
+            backtest::report_json(&report, accounts.as_ref())
         }
         Some(set) => {
             // The challenger may declare other event types: its own reading of the events.

@@ -88,12 +88,9 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
     let months = backtest::months_spanned(&journeys);
     let judged = backtest::judge(&live, &journeys, &rows, &options);
     let report = Report::new(&live, &judged, months);
-    let accounts = live.accounts.as_ref().and_then(|cfg| {
-        let judged = backtest::judge_accounts(&live, cfg, &journeys, &rows, &options);
-        (!judged.is_empty()).then(|| Report::accounts(&live, &cfg.bands, &judged, months))
-    });
+    let accounts = backtest::accounts_report(&live, &journeys, &rows, &options, months);
     let text = match &challenger {
-        None if f.has("json") => with_accounts_json(report.to_json(), accounts.as_ref()),
+        None if f.has("json") => backtest::report_json(&report, accounts.as_ref()),
         None => match &accounts {
             Some(a) => format!("{}\n== accounts ==\n{}", report.to_text(), a.to_text()),
             None => report.to_text(),
@@ -121,17 +118,6 @@ pub fn backtest(args: &[String]) -> Result<ExitCode, String> {
 /// (a quarter of the CPU time at 10 M events): the system takes the memory back at once.
 pub fn left_for_the_exit<T>(data: T) {
     std::mem::forget(data);
-}
-
-/// The contacts' report with the accounts' report as its `accounts` member, when there is one.
-fn with_accounts_json(contacts: String, accounts: Option<&Report>) -> String {
-    match accounts {
-        None => contacts,
-        Some(a) => {
-            let body = contacts.strip_suffix('}').unwrap_or(&contacts);
-            format!("{body},\"accounts\":{}}}", a.to_json())
-        }
-    }
 }
 
 fn print(text: &str) -> Result<ExitCode, String> {
