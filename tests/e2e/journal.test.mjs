@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliScore, goto, launch, open, root, site, snapshot, tagPage } from './helpers.mjs';
+import { cliScore, goto, inlineRules, launch, open, root, site, snapshot, tagPage } from './helpers.mjs';
 
 const RULES = JSON.stringify({
   version: 'journal-1', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
@@ -23,8 +23,7 @@ let browser;
 let web;
 before(async () => {
   browser = await launch();
-  const inline = `<script type="application/json" id="leadscore-rules">${RULES}</script>`;
-  web = await site({ '/t/tab': tagPage({ attrs: '', head: inline }) });
+  web = await site({ '/t/tab': tagPage({ attrs: '', head: inlineRules(RULES) }) });
 });
 after(async () => {
   await browser?.close();
