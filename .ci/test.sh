@@ -19,5 +19,6 @@ e2e=(tests/e2e/*.test.mjs)
 if [ ${#e2e[@]} -gt 0 ]; then
   node --test --test-concurrency=1 "${e2e[@]}"
 fi
-# The script tag's bytes on a first page view of every demo page: fails above the budget.
+# The script tag's bytes on a first page view of every demo page: fails above the ceiling
+# (www/size.mjs: today's size, until the 36 KB budget of issue 14 is met).
 node www/size.mjs
