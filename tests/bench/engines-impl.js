@@ -254,15 +254,16 @@ function scorer(c, eventHits, traitsHold) {
 
 // ---- leadscore -------------------------------------------------------------------------
 
-/** leadscore's tag core (`Tracker`, in memory: no storage), with the result decoded. */
-export function leadscoreScorer(rulesText, Tracker) {
+/** leadscore's tag core (`Tracker`, in memory: no storage), with the result decoded. It
+ * reads the rules compiled (`leadscore compile`), as the tag does. */
+export function leadscoreScorer(compiled, Tracker) {
   let tracker = null;
   let meta = null;
   return {
     // One Tracker (the rules read once), forgotten between visitors as reset() does.
     visitor: (now) => {
       if (!tracker) {
-        tracker = new Tracker(rulesText, 'bench', false, now, null, 'bench');
+        tracker = new Tracker(compiled, 'bench', false, now, null, 'bench');
         meta = JSON.parse(tracker.meta());
       } else tracker.reset();
       tracker.ids = 0;
@@ -307,12 +308,13 @@ const now = () => (typeof performance === 'object' ? performance.now() : Date.no
  * The engines take turns within each round (the machine's load drifts, and a ratio is only
  * fair between figures taken side by side), and cheap steps run in batches so a browser's
  * coarse timer still resolves them. */
-export async function measure({ rulesText, Tracker, jsonLogic, Engine, events = 500, budgetMs = 2000 }) {
+export async function measure({ rulesText, compiledBase64, Tracker, jsonLogic, Engine, events = 500, budgetMs = 2000 }) {
   const doc = JSON.parse(rulesText);
+  const compiled = Uint8Array.from(atob(compiledBase64), (c) => c.charCodeAt(0));
   const logicText = JSON.stringify(jsonLogicRules(doc));
   const jreText = JSON.stringify(rulesEngineRules(doc));
   const make = {
-    leadscore: () => leadscoreScorer(rulesText, Tracker),
+    leadscore: () => leadscoreScorer(compiled, Tracker),
     plain: () => plainScorer(JSON.parse(rulesText)),
     'json-logic-js': () => jsonLogicScorer(JSON.parse(rulesText), jsonLogic, JSON.parse(logicText)),
     'json-rules-engine': () => rulesEngineScorer(JSON.parse(rulesText), Engine, JSON.parse(jreText)),

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { launch } from '../e2e/helpers.mjs';
+import { compileRules, launch } from '../e2e/helpers.mjs';
 import { serve } from '../../www/serve.mjs';
 import { benchDir, heading, root, row } from './common.mjs';
 import { measure } from './engines-impl.js';
@@ -20,6 +20,8 @@ const dir = join(benchDir, 'engines');
 const PACKAGES = ['json-rules-engine@7', 'json-logic-js@2', 'posthog-js@1', '@segment/analytics-next@1'];
 const TAG = join(root, 'target/site/leadscore');
 const RULES = readFileSync(join(root, 'www/site/leadscore/rules.json'), 'utf8');
+/** The same rules compiled, as the tag reads them. */
+const COMPILED = compileRules(RULES).toString('base64');
 const esbuild = join(root, 'node_modules/.bin/esbuild');
 const IMPL = join(root, 'tests/bench/engines-impl.js');
 
@@ -74,7 +76,7 @@ async function inNode() {
   const jsonLogic = require('json-logic-js');
   const core = await import(pathToFileURL(join(TAG, 'leadscore_core.js')));
   core.initSync({ module: readFileSync(join(TAG, 'leadscore_core_bg.wasm')) });
-  return measure({ rulesText: RULES, Tracker: core.Tracker, jsonLogic, Engine });
+  return measure({ rulesText: RULES, compiledBase64: COMPILED, Tracker: core.Tracker, jsonLogic, Engine });
 }
 
 /** The same measure() bundled by esbuild with both engines and served with the tag's core. */
@@ -85,10 +87,10 @@ async function inChromium() {
   writeFileSync(join(dir, 'entry.js'), `import { Engine } from 'json-rules-engine';
 import jsonLogic from 'json-logic-js';
 import { measure } from ${JSON.stringify(IMPL)};
-window.runBench = async (rulesText) => {
+window.runBench = async (rulesText, compiledBase64) => {
   const core = await import('./leadscore_core.js');
   await core.default();
-  return measure({ rulesText, Tracker: core.Tracker, jsonLogic, Engine });
+  return measure({ rulesText, compiledBase64, Tracker: core.Tracker, jsonLogic, Engine });
 };
 `);
   execFileSync(esbuild, [join(dir, 'entry.js'), '--bundle', '--format=esm', '--platform=browser', '--log-level=error',
@@ -100,7 +102,7 @@ window.runBench = async (rulesText) => {
     const page = await browser.newPage();
     await page.goto(url + '/');
     await page.waitForFunction(() => typeof window.runBench === 'function');
-    return await page.evaluate((rules) => window.runBench(rules), RULES);
+    return await page.evaluate(([rules, compiled]) => window.runBench(rules, compiled), [RULES, COMPILED]);
   } finally {
     await browser.close();
     await new Promise((ok) => server.close(ok));
