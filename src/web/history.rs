@@ -5,8 +5,8 @@
 
 use super::js_problem;
 use crate::backtest::{self, Comparison, Options, Report, SuggestOptions, Target};
+use crate::batch::LineReader;
 use crate::events::Event;
-use crate::json::{self, Value};
 use crate::outcomes::{self, OutcomeRow};
 use crate::rules::RuleSet;
 use js_sys::Array;
@@ -95,14 +95,27 @@ impl History {
     }
 
     /// Reads whole JSON lines of events (each with a `visitor`); returns the lines read.
+    /// Each rule set reads a line with its own tracking plan, as the command does, through
+    /// the command's batch reader (typed, no JSON tree for the common line).
     #[wasm_bindgen(js_name = addEvents)]
     pub fn add_events(&mut self, chunk: &str) -> u32 {
+        let mut live = LineReader::new(&self.live);
+        let mut other = self.challenger.as_ref().map(LineReader::new);
+        let two = other.is_some();
         let mut n = 0;
         for line in chunk.lines().filter(|l| !l.trim().is_empty()) {
             n += 1;
-            if !self.add_line(line) {
-                self.skipped += 1;
-            }
+            let a = live.read(line).ok();
+            let b = other.as_mut().and_then(|r| r.read(line).ok());
+            let visitor = match (&a, &b) {
+                (Some((v, _)), _) | (None, Some((v, _))) => v.to_string(),
+                (None, None) => {
+                    self.skipped += 1;
+                    continue;
+                }
+            };
+            self.journeys
+                .push(&visitor, a.map(|x| x.1), b.map(|x| x.1), two);
         }
         self.lines += n;
         n
@@ -187,29 +200,5 @@ impl History {
             let _ = js_sys::Reflect::set(&err, &"code".into(), &"nothing_to_fit".into());
             err.into()
         })
-    }
-}
-
-impl History {
-    fn add_line(&mut self, line: &str) -> bool {
-        let Ok(node) = json::read(line) else {
-            return false;
-        };
-        let visitor = match node.get("visitor").map(|v| &v.value) {
-            Some(Value::Str(s)) if !s.is_empty() => s,
-            _ => return false,
-        };
-        // Each rule set reads the line with its own tracking plan, as the command does.
-        let live = self.live.event(&node).ok();
-        let other = self
-            .challenger
-            .as_ref()
-            .and_then(|set| set.event(&node).ok());
-        if live.is_none() && other.is_none() {
-            return false;
-        }
-        let two = self.challenger.is_some();
-        self.journeys.push(visitor, live, other, two);
-        true
     }
 }

@@ -94,8 +94,8 @@ function suggest() {
   if (!worker || busy || !last) return say('Run the backtest first: the suggestion is fitted to its visitors.', true);
   setBusy(true);
   $('history-progress').removeAttribute('value');
-  // The fit is slow on large histories: 2 M event lines took 3.5-8.5 minutes here (bench).
-  const slow = last.lines > 500_000 ? ` ${last.lines.toLocaleString('en-US')} event lines: this takes minutes; Cancel stops it.` : '';
+  // The fit takes a while on large histories: 2 M event lines took about 20 s here (bench).
+  const slow = last.lines > 500_000 ? ` ${last.lines.toLocaleString('en-US')} event lines: this takes a while (about 20 s for 2 million); Cancel stops it.` : '';
   say(`Fitting points to the outcomes…${slow}`);
   worker.postMessage({ type: 'suggest', ...target() });
 }
