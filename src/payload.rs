@@ -123,15 +123,23 @@ impl Verdict {
 
 /// Decodes base64url (padding optional); `None` when the text is not base64url.
 pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    sextets_to_bytes(text.trim().trim_end_matches('='), true)
+}
+
+/// The bytes of base64 digits without padding: the standard alphabet, and with `url` the
+/// URL-safe one too. The one decoder of the crate (payloads, stored state).
+pub(crate) fn sextets_to_bytes(body: &str, url: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(body.len() * 3 / 4);
     let (mut acc, mut bits) = (0u32, 0u32);
-    for b in text.trim().trim_end_matches('=').bytes() {
+    for b in body.bytes() {
         let v = match b {
             b'A'..=b'Z' => b - b'A',
             b'a'..=b'z' => b - b'a' + 26,
             b'0'..=b'9' => b - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
+            b'+' => 62,
+            b'/' => 63,
+            b'-' if url => 62,
+            b'_' if url => 63,
             _ => return None,
         } as u32;
         acc = (acc << 6) | v;

@@ -4,6 +4,7 @@
 //! refused and scored exactly as its JSON line would be. Strings borrow from the Arrow
 //! buffers; nothing passes through Python objects.
 
+use crate::batch::FnvMap;
 use crate::error::{within, Error, ErrorKind};
 use crate::json::{self, Node, Value};
 use crate::{Event, RuleSet};
@@ -12,8 +13,6 @@ use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// One column of a batch, its type looked at once rather than per cell.
 pub enum Column<'a> {
@@ -166,27 +165,6 @@ pub struct Problem {
 /// The event fields read from columns of these names (others are ignored).
 const FIELDS: [&str; 7] = ["type", "ts", "url", "dwellMs", "form", "props", "traits"];
 
-/// FNV-1a, as the command line hashes visitor ids: short keys, a batch tool.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
 pub type Journeys<'a> = Vec<(Cow<'a, str>, Vec<Event>)>;
 
 /// Every visitor's events in reading order (time, then row), sorted by visitor, and the
@@ -196,8 +174,7 @@ pub fn journeys<'a>(
     set: &RuleSet,
     batches: &'a [RecordBatch],
 ) -> Result<(Journeys<'a>, Vec<Problem>), String> {
-    let mut visitors: HashMap<Cow<'a, str>, Vec<Event>, BuildHasherDefault<Fnv>> =
-        HashMap::default();
+    let mut visitors: FnvMap<Cow<'a, str>, Vec<Event>> = FnvMap::default();
     let mut problems = Vec::new();
     let mut row0 = 0;
     // Reused for every row: an event's fields without an allocation per row.
