@@ -5,7 +5,7 @@
 use crate::prelude::*;
 
 use crate::error::join;
-use crate::error::{Error, ErrorKind};
+use crate::error::{at_index, within, Error, ErrorKind};
 use crate::json::{self, Node, Owned, Value};
 use crate::rules::limits::MAX_TS;
 use crate::rules::{RuleSet, IDENTIFY};
@@ -59,6 +59,55 @@ impl RuleSet {
     /// Reads one event from JSON text; the error names the field at fault.
     pub fn event_from_text(&self, text: &str) -> Result<Event, Error> {
         self.event_in(&json::read(text)?, text)
+    }
+
+    /// The events of an array (`key` of `node`, or `node` itself when `key` is empty), at
+    /// most `max` of them. Each event the plan refuses is left out and handed to `refused`
+    /// with its path and, when `text` is what was parsed, its position.
+    pub fn events_array(
+        &self,
+        node: &Node<'_>,
+        key: &str,
+        text: &str,
+        max: usize,
+        refused: &mut impl FnMut(Error),
+    ) -> Result<Vec<Event>, Error> {
+        let list = if key.is_empty() {
+            Some(node)
+        } else {
+            node.get(key)
+        };
+        let Some(Node {
+            value: Value::Arr(items),
+            ..
+        }) = list
+        else {
+            let kind = ErrorKind::InvalidValue("must be an array of events");
+            return Err(Error::new(kind, key));
+        };
+        if items.len() > max {
+            let kind = ErrorKind::TooLarge {
+                limit: max,
+                unit: "events",
+            };
+            return Err(Error::new(kind, key));
+        }
+        let mut events = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let read = if text.is_empty() {
+                self.event(item)
+            } else {
+                self.event_in(item, text)
+            };
+            match read {
+                Ok(e) => events.push(e),
+                Err(mut e) => {
+                    e.path = within(&at_index(key, i), &e.path);
+                    refused(e);
+                }
+            }
+        }
+        Ok(events)
     }
 
     /// Reads one event parsed from `text`; an error gets the line and column where the user

@@ -6,9 +6,9 @@
 
 use super::js_error;
 use super::scorer::js_errors;
-use crate::error::{at_index, within, Error, ErrorKind};
+use crate::error::Error;
 use crate::events::Event;
-use crate::json::{self, Node, Value};
+use crate::json::{self, Node};
 use crate::payload::{self, Check, Limits};
 use crate::rules::RuleSet;
 use wasm_bindgen::prelude::*;
@@ -142,7 +142,8 @@ fn read_input(
     Ok((events, ts))
 }
 
-/// The events under `key` of `node` (`node` itself when `key` is empty), within the limit.
+/// The events under `key` of `node` (`node` itself when `key` is empty), within the limit;
+/// the refused ones go into `skipped` as JSON.
 fn read_events(
     set: &RuleSet,
     node: &Node,
@@ -151,43 +152,10 @@ fn read_events(
     limits: &Limits,
     skipped: &mut String,
 ) -> Result<Vec<Event>, Error> {
-    let list = if key.is_empty() {
-        Some(node)
-    } else {
-        node.get(key)
-    };
-    let Some(Node {
-        value: Value::Arr(items),
-        ..
-    }) = list
-    else {
-        let kind = ErrorKind::InvalidValue("must be an array of events");
-        return Err(Error::new(kind, key));
-    };
-    if items.len() > limits.max_events {
-        let kind = ErrorKind::TooLarge {
-            limit: limits.max_events,
-            unit: "events",
-        };
-        return Err(Error::new(kind, key));
-    }
-    let mut events = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let read = if text.is_empty() {
-            set.event(item)
-        } else {
-            set.event_in(item, text)
-        };
-        match read {
-            Ok(e) => events.push(e),
-            Err(mut e) => {
-                e.path = within(&at_index(key, i), &e.path);
-                if !skipped.is_empty() {
-                    skipped.push(',');
-                }
-                skipped.push_str(&e.to_json());
-            }
+    set.events_array(node, key, text, limits.max_events, &mut |e| {
+        if !skipped.is_empty() {
+            skipped.push(',');
         }
-    }
-    Ok(events)
+        skipped.push_str(&e.to_json());
+    })
 }

@@ -4,9 +4,8 @@
 
 use crate::args::{clock, Flags};
 use crate::output::{broken_pipe, name, pretty, problem_line};
-use leadscore::error::{at_index, within};
-use leadscore::json::{self, Node, Value};
-use leadscore::{Error, ErrorKind, Event, RuleSet};
+use leadscore::json::{self, Node};
+use leadscore::{Error, Event, RuleSet};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::io::Write;
@@ -99,7 +98,8 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
             .collect(),
         Shape::Broken(e) => return Err(problem_line(file, &e)),
         Shape::Array(node) => {
-            let events = read_array(&set, &node, "", &text, &mut report)
+            let events = set
+                .events_array(&node, "", &text, usize::MAX, &mut |e| report(&e))
                 .map_err(|e| problem_line(file, &e))?;
             vec![(None, Cow::Owned(events), None)]
         }
@@ -110,7 +110,8 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
                 .and_then(Node::as_f64)
                 .filter(|t| t.is_finite());
             let at = if base64 { "" } else { &text };
-            let events = read_array(&set, &node, "events", at, &mut report)
+            let events = set
+                .events_array(&node, "events", at, usize::MAX, &mut |e| report(&e))
                 .map_err(|e| unreadable(file, &e, base64))?;
             vec![(None, Cow::Owned(events), ts)]
         }
@@ -207,46 +208,6 @@ fn unreadable(file: &str, e: &Error, base64: bool) -> String {
         (e.line, e.column) = (0, 0); // a place in the decoded text is none in the file
     }
     problem_line(file, &e)
-}
-
-/// The events of an array (`key` of `node`, or `node` itself when `key` is empty), each
-/// problem reported with its path and, when `text` is what was parsed, its position.
-fn read_array(
-    set: &RuleSet,
-    node: &Node,
-    key: &str,
-    text: &str,
-    report: &mut impl FnMut(&Error),
-) -> Result<Vec<Event>, Error> {
-    let list = if key.is_empty() {
-        Some(node)
-    } else {
-        node.get(key)
-    };
-    let Some(Node {
-        value: Value::Arr(items),
-        ..
-    }) = list
-    else {
-        let kind = ErrorKind::InvalidValue("must be an array of events");
-        return Err(Error::new(kind, key));
-    };
-    let mut events = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let read = if text.is_empty() {
-            set.event(item)
-        } else {
-            set.event_in(item, text)
-        };
-        match read {
-            Ok(e) => events.push(e),
-            Err(mut e) => {
-                e.path = within(&at_index(key, i), &e.path);
-                report(&e);
-            }
-        }
-    }
-    Ok(events)
 }
 
 /// An events input: JSON lines streamed into journeys, or the whole text of anything else.
