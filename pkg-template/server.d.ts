@@ -80,15 +80,17 @@ export type EventsInput = string | StoredEvent[] | object;
 export declare const LIMITS: Readonly<{ maxBytes: number; maxEvents: number; maxSkewMs: number }>;
 
 export declare class Rules {
-  /** Throws a LeadscoreError when the rules are invalid. */
-  constructor(text: string);
+  /** The rules text, or a compiled rule set (`leadscore compile`). Throws a LeadscoreError
+   * when they are invalid. */
+  constructor(rules: string | Uint8Array | ArrayBuffer);
   readonly version: string;
   verify(payload: PayloadInput, options?: VerifyOptions): Verdict;
   score(events: EventsInput, options?: ScoreOptions): Result;
 }
 
-/** Reads rules text once; throws a LeadscoreError (with `problems`) when invalid. */
-export declare function loadRules(text: string): Rules;
+/** Reads rules once, as text or compiled (`leadscore compile`: a Buffer, Uint8Array or
+ * ArrayBuffer); throws a LeadscoreError (a text's with `problems`) when invalid. */
+export declare function loadRules(rules: string | Uint8Array | ArrayBuffer): Rules;
 /** Rules, or their text (the last few texts are remembered). */
 export declare function verify(rules: Rules | string, payload: PayloadInput, options?: VerifyOptions): Verdict;
 export declare function score(rules: Rules | string, events: EventsInput, options?: ScoreOptions): Result;

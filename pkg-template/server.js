@@ -17,12 +17,12 @@ const byText = new Map();
 /** Rules read once; `verify` and `score` take it (or the rules text) with each payload. */
 export class Rules {
   #core;
-  /** @param {string} text */
-  constructor(text) {
-    if (typeof text !== 'string') throw codeError('wrong_type', 'rules must be the rules file\'s text (a string)');
-    // The seam for compiled rule sets (`leadscore compile`): bytes will go to their own
-    // constructor of ServerRules here; everything below takes a Rules either way.
-    this.#core = new ServerRules(text);
+  /** @param {string | Uint8Array | ArrayBuffer} rules the rules text, or a compiled rule set */
+  constructor(rules) {
+    if (typeof rules === 'string') this.#core = new ServerRules(rules);
+    else if (rules instanceof Uint8Array) this.#core = ServerRules.fromCompiled(rules);
+    else if (rules instanceof ArrayBuffer) this.#core = ServerRules.fromCompiled(new Uint8Array(rules));
+    else throw codeError('wrong_type', 'rules must be the rules file\'s text (a string) or a compiled rule set (a Uint8Array, Buffer or ArrayBuffer)');
   }
   get version() { return this.#core.version; }
   verify(payload, options = {}) {
@@ -43,10 +43,13 @@ export class Rules {
   }
 }
 
-/** Reads rules text once. Throws an Error with code, path, line and column (and every
- * problem under `problems`) when the rules are invalid. */
-export function loadRules(text) {
-  return new Rules(text);
+/** Reads rules once: their text, or a compiled rule set (`leadscore compile`: a Buffer,
+ * Uint8Array or ArrayBuffer, the bytes the site tag loads). Throws an Error with code,
+ * path, line and column (and every problem of a text under `problems`) when they are
+ * invalid; a compiled set's codes are `not_compiled`, `format_version`, `truncated`,
+ * `corrupt` and `bad_contents`. */
+export function loadRules(rules) {
+  return new Rules(rules);
 }
 
 /** `leadscore verify --json` for one payload (the `leadscore_payload` field as posted, or

@@ -307,3 +307,56 @@ fn compile_command_writes_the_rule_set_or_reports_every_problem() {
     let o = run(&["compile", &rules, "-o", "-"]);
     assert_eq!(o.stdout, bytes);
 }
+
+#[test]
+fn score_and_verify_read_compiled_rules_as_the_text() {
+    use support::{code as exit, run, scratch, stderr, stdout};
+    let rules = format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let lsc = scratch("score.lsc", "");
+    assert_eq!(
+        exit(&run(&["compile", &rules, "-o", lsc.to_str().unwrap()])),
+        0
+    );
+    let lsc = lsc.to_str().unwrap();
+    let events = scratch(
+        "score-events.json",
+        r#"[{"type":"page_view","ts":1000,"url":"/pricing","dwellMs":40000},
+            {"type":"form_submit","ts":5000,"url":"/demo","form":"demo"}]"#,
+    );
+    let events = events.to_str().unwrap();
+    let args = |r: &str| run(&["score", "--rules", r, "--events", events, "--now", "9000"]);
+    let (from_text, from_lsc) = (args(&rules), args(lsc));
+    assert_eq!(exit(&from_lsc), 0, "{}", stderr(&from_lsc));
+    assert!(stdout(&from_text).contains("\"score\""));
+    assert_eq!(stdout(&from_lsc), stdout(&from_text));
+
+    // A damaged file is the tag's code and exit 2; the backtests refuse compiled rules
+    // (they do not carry `accounts`) rather than report without account rollups.
+    let mut bytes = std::fs::read(lsc).unwrap();
+    bytes.truncate(20);
+    let cut = scratch("cut.lsc", "");
+    std::fs::write(&cut, &bytes).unwrap();
+    let o = run(&[
+        "verify",
+        "--rules",
+        cut.to_str().unwrap(),
+        "--payload",
+        events,
+    ]);
+    assert_eq!(exit(&o), 2);
+    assert!(stderr(&o).contains("cut short"), "{}", stderr(&o));
+    let o = run(&[
+        "backtest",
+        "--rules",
+        lsc,
+        "--events",
+        events,
+        "--outcomes",
+        events,
+    ]);
+    assert_eq!(exit(&o), 2);
+    assert!(stderr(&o).contains("compiled rules"), "{}", stderr(&o));
+}

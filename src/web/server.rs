@@ -36,14 +36,22 @@ fn limits(max_bytes: f64, max_events: f64, max_skew_ms: f64) -> Limits {
 impl ServerRules {
     /// Reads rules text; throws the first problem as an `Error` (code, path, line,
     /// column), with every problem under `problems`, as `leadscore check` lists them.
-    ///
-    /// The one place rules enter the server: a compiled rule set (`leadscore compile`)
-    /// will get its own constructor beside this one, returning the same `ServerRules`.
     #[wasm_bindgen(constructor)]
     pub fn new(text: &str) -> Result<ServerRules, JsValue> {
         RuleSet::from_text(text)
             .map(|set| ServerRules { set })
             .map_err(|e| js_errors(&e))
+    }
+
+    /// Reads a compiled rule set (`leadscore compile`, the file the site tag loads), so a
+    /// form handler checks payloads against the very bytes its pages were given. Throws
+    /// the code of what is wrong with them, as the tag reports it: `not_compiled`,
+    /// `format_version`, `truncated`, `corrupt` or `bad_contents`.
+    #[wasm_bindgen(js_name = fromCompiled)]
+    pub fn from_compiled(bytes: &[u8]) -> Result<ServerRules, JsValue> {
+        crate::compiled::decode(bytes)
+            .map(|set| ServerRules { set })
+            .map_err(|e| js_error(&e))
     }
 
     #[wasm_bindgen(getter)]

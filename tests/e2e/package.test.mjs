@@ -149,6 +149,32 @@ describe('leadscore/server, installed from the tarball', () => {
     assert.equal(thrown(() => server.verify(rules, 42)).code, 'wrong_type');
   });
 
+  it('reads a compiled rule set (the bytes the tag loads) as it reads the rules text', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'leadscore-lsc-'));
+    const lsc = join(tmp, 'rules.lsc');
+    execFileSync(CLI, ['compile', RULES_PATH, '-o', lsc]);
+    const bytes = readFileSync(lsc);
+    const ts = T0 + 200000;
+    const fromText = server.loadRules(RULES);
+    const claim = server.score(fromText, JOURNEY, { now: ts });
+    const payload = payloadText(JOURNEY, ts, claim);
+    // A Buffer, a plain Uint8Array and an ArrayBuffer: the same verdicts, bit for bit.
+    const copy = new Uint8Array(bytes);
+    for (const given of [bytes, copy, copy.buffer]) {
+      const compiled = server.loadRules(given);
+      assert.equal(compiled.version, fromText.version);
+      assert.deepEqual(server.verify(compiled, payload), server.verify(fromText, payload));
+      assert.deepEqual(server.score(compiled, JOURNEY, { now: ts + 1e6 }), server.score(fromText, JOURNEY, { now: ts + 1e6 }));
+    }
+    // What is wrong with a file is its code, as the tag reports it.
+    const flipped = Uint8Array.from(bytes);
+    flipped[flipped.length - 1] ^= 1;
+    for (const [code, given] of [['not_compiled', Buffer.from(RULES)], ['truncated', bytes.subarray(0, 12)], ['corrupt', flipped]]) {
+      assert.equal(thrown(() => server.loadRules(given)).code, code);
+    }
+    assert.equal(thrown(() => server.loadRules(42)).code, 'wrong_type');
+  });
+
   it('compiles and instantiates the wasm once per process, however often it is used', () => {
     const probe = join(dir, 'count.mjs');
     writeFileSync(probe, `let modules = 0, instances = 0;

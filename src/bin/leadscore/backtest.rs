@@ -130,7 +130,7 @@ fn print(text: &str) -> Result<ExitCode, String> {
 
 /// The rules, or `None` after printing each problem (invalid rules: exit 2, as for `score`).
 fn load_rules_or_report(path: &str) -> Result<Option<RuleSet>, String> {
-    Ok(crate::rules_or_exit(path)?.ok())
+    Ok(crate::rules_or_exit(path, false)?.ok())
 }
 
 /// The three files both commands read: the rules, the events and the outcomes.

@@ -148,10 +148,35 @@ pub fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
 }
 
-/// The rules for `score` and `verify`: invalid rules are reported and the command cannot
-/// do its job (exit 2), whatever its inputs.
-pub fn rules_or_exit(path: &str) -> Result<Result<RuleSet, ExitCode>, String> {
-    Ok(RuleSet::from_text(&read(path)?).map_err(|errors| {
+/// A file's bytes; `-` is standard input.
+fn read_bytes(path: &str) -> Result<Vec<u8>, String> {
+    if path == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut b)
+            .map_err(|e| format!("<stdin>: {e}"))?;
+        return Ok(b);
+    }
+    std::fs::read(path).map_err(|e| format!("{path}: {e}"))
+}
+
+/// The rules for `score`, `verify` and the backtests: invalid rules are reported and the
+/// command cannot do its job (exit 2), whatever its inputs. `score` and `verify` also read
+/// a compiled rule set (`leadscore compile`: the bytes the site tag was given); the
+/// backtests need the text, as a compiled set does not carry `accounts`.
+pub fn rules_or_exit(path: &str, compiled: bool) -> Result<Result<RuleSet, ExitCode>, String> {
+    let bytes = read_bytes(path)?;
+    let read = match bytes.starts_with(&leadscore::compiled::MAGIC) {
+        true if compiled => leadscore::compiled::decode(&bytes).map_err(|e| vec![e]),
+        true => return Err(format!(
+            "{path}: compiled rules: this command reads the rules JSON (a compiled set does not carry `accounts`)"
+        )),
+        false => {
+            let text = String::from_utf8(bytes).map_err(|e| format!("{path}: {e}"))?;
+            RuleSet::from_text(&text)
+        }
+    };
+    Ok(read.map_err(|errors| {
         let mut err = std::io::stderr().lock();
         for e in &errors {
             let _ = writeln!(err, "{}", problem_line(name(path), e));

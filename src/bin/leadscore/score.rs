@@ -28,7 +28,7 @@ The result is the contract's (score, categories, band, action, disqualified,
 rulesVersion, explain). A payload's claimed result and digest are not checked here: that
 is leadscore verify.
 
-  --rules FILE    the rules file
+  --rules FILE    the rules file (its JSON, or compiled by `leadscore compile`)
   --events INPUT  the events (see above)
   --now MS        score as of this time, in milliseconds since the epoch (default: the
                   current time; for a payload, its own time)
@@ -59,7 +59,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
     let rules_path = f.need("rules")?;
     let events_path = f.need("events")?;
     let now = f.now()?;
-    let set = match crate::rules_or_exit(rules_path)? {
+    let set = match crate::rules_or_exit(rules_path, true)? {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };

@@ -20,7 +20,7 @@ where result is the authoritative result and each finding a way the claim disagr
 its events (codes: events_edited, invalid_event, future_event, not_finite, from_future,
 rules_version, score_edited, band_edited, categories_edited, disqualified_edited).
 
-  --rules FILE        the rules file
+  --rules FILE        the rules file (its JSON, or compiled by `leadscore compile`)
   --payload PAYLOAD   the leadscore_payload form field (base64url) or the payload's JSON:
                       the text itself, @FILE, or - for standard input
   --now MS            compute the result as of this time, in ms since the epoch (default:
@@ -68,7 +68,7 @@ pub fn run(args: &[String]) -> Result<ExitCode, String> {
         now,
         limits,
     };
-    let set = match crate::rules_or_exit(rules_path)? {
+    let set = match crate::rules_or_exit(rules_path, true)? {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
