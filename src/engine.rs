@@ -9,7 +9,7 @@ use crate::events::Event;
 use crate::explain::{Explained, Outcome};
 use crate::json::Owned;
 use crate::occurrences::{candidates, counted, Index};
-use crate::rules::{RuleSet, When, IDENTIFY};
+use crate::rules::{Rule, RuleSet, When, IDENTIFY};
 
 /// Scores `events` (any order; read in `ts` order, log order on ties) as of `now`.
 pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
@@ -51,9 +51,44 @@ pub(crate) fn last_per_key(items: &[(&str, &Owned)]) -> Vec<usize> {
 
 /// Scores events already in reading order (as a [`crate::Visitor`] keeps them).
 pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
+    tally_sorted(set, events, now).outcome(set)
+}
+
+/// [`score_sorted`] as a [`Tally`].
+pub(crate) fn tally_sorted(set: &RuleSet, events: &[Event], now: f64) -> Tally {
     let index = Index::new(set, events, now);
+    tally_with(set, events, now, &|_, rule| {
+        candidates(rule, events, &index)
+    })
+}
+
+/// A score as numbers and indices, before any name is copied into an [`Outcome`]: what
+/// the site tag hands to its page (it has the names already), without an allocation per
+/// rule that counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tally {
+    pub score: f64,
+    /// Category totals after clamping, in the document's order.
+    pub categories: Vec<f64>,
+    pub disqualified: bool,
+    /// Position of the band in the rules' bands (`None`: none, or disqualified).
+    pub band_index: Option<usize>,
+    /// Per rule that counted, in document order: (rule index, count, points).
+    pub hits: Vec<(usize, usize, f64)>,
+}
+
+/// The score, given where each event or sequence rule's occurrences come from (`cands`:
+/// rule index and rule → the candidates among `events` with `ts ≤ now`, in order): walked
+/// afresh through an [`Index`], or kept across calls by [`crate::matched::Matched`]. One
+/// loop for both, so both give the same bits.
+pub(crate) fn tally_with(
+    set: &RuleSet,
+    events: &[Event],
+    now: f64,
+    cands: &dyn Fn(usize, &Rule) -> Vec<usize>,
+) -> Tally {
     let mut totals = vec![0.0f64; set.categories.len()];
-    let mut explain = Vec::new();
+    let mut hits = Vec::new();
     let mut disqualified = false;
     for (rule_index, rule) in set.rules.iter().enumerate() {
         let (count, points) = match &rule.when {
@@ -72,8 +107,7 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
                 }
             }
             _ => {
-                let cands = candidates(rule, events, &index);
-                let hits = counted(rule, events, &cands, now);
+                let hits = counted(rule, events, &cands(rule_index, rule), now);
                 let points = hits.iter().fold(0.0, |sum, &i| {
                     sum + rule.points * decay::factor(now, events[i].ts, rule.half_life_days)
                 });
@@ -85,20 +119,12 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
         }
         totals[rule.category] += points;
         disqualified |= rule.disqualify;
-        explain.push(Explained {
-            index: rule_index,
-            rule: rule.id.clone(),
-            category: set.categories[rule.category].name.clone(),
-            count,
-            points,
-        });
+        hits.push((rule_index, count, points));
     }
     let mut score = 0.0;
-    let mut categories = Vec::with_capacity(totals.len());
-    for (c, total) in set.categories.iter().zip(totals) {
-        let v = total.max(c.min).min(c.max);
-        score += v;
-        categories.push((c.name.clone(), v));
+    for (c, total) in set.categories.iter().zip(totals.iter_mut()) {
+        *total = total.max(c.min).min(c.max);
+        score += *total;
     }
     let band_index = if disqualified {
         None
@@ -107,19 +133,46 @@ pub(crate) fn score_sorted(set: &RuleSet, events: &[Event], now: f64) -> Outcome
             .iter()
             .position(|b| b.min.is_none_or(|m| m <= score))
     };
-    let band = band_index.map(|i| &set.bands[i]);
-    Outcome {
+    Tally {
         score,
-        categories,
-        band: if disqualified {
-            Some("disqualified".to_string())
-        } else {
-            band.map(|b| b.name.clone())
-        },
-        action: band.and_then(|b| b.action.clone()),
+        categories: totals,
         disqualified,
-        rules_version: set.version.clone(),
-        explain,
         band_index,
+        hits,
+    }
+}
+
+impl Tally {
+    /// The result with its names, as every surface but the tag's hand-over reports it.
+    pub fn outcome(self, set: &RuleSet) -> Outcome {
+        let band = self.band_index.map(|i| &set.bands[i]);
+        let names = set.categories.iter().map(|c| c.name.clone());
+        Outcome {
+            score: self.score,
+            categories: names.zip(self.categories).collect(),
+            band: if self.disqualified {
+                Some("disqualified".to_string())
+            } else {
+                band.map(|b| b.name.clone())
+            },
+            action: band.and_then(|b| b.action.clone()),
+            disqualified: self.disqualified,
+            rules_version: set.version.clone(),
+            explain: self
+                .hits
+                .into_iter()
+                .map(|(index, count, points)| {
+                    let rule = &set.rules[index];
+                    Explained {
+                        index,
+                        rule: rule.id.clone(),
+                        category: set.categories[rule.category].name.clone(),
+                        count,
+                        points,
+                    }
+                })
+                .collect(),
+            band_index: self.band_index,
+        }
     }
 }

@@ -40,6 +40,20 @@ pub(crate) struct Extra {
 }
 
 impl Event {
+    /// The same event, but perhaps for its dwell, without reading its texts: the same
+    /// numbers and the very same extras (shared, so an event holding them keeps them from
+    /// being freed and their address reused). For [`crate::matched::Matched`].
+    pub(crate) fn same_besides_dwell(&self, other: &Event) -> bool {
+        let extras = match (&self.extra, &other.extra) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Shared::ptr_eq(a, b),
+            _ => false,
+        };
+        self.ty == other.ty
+            && self.page == other.page
+            && self.ts.to_bits() == other.ts.to_bits()
+            && extras
+    }
     pub fn url(&self) -> Option<&str> {
         self.extra.as_ref()?.url.as_deref()
     }

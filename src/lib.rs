@@ -39,6 +39,7 @@ pub mod error;
 pub mod events;
 pub mod explain;
 pub mod json;
+pub mod matched;
 pub mod occurrences;
 #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
 pub mod outcomes;

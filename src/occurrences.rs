@@ -192,22 +192,35 @@ pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
             max_span_days,
         } => {
             // Only events that can match some step, in order: the union of the steps'
-            // buckets, merged by marking (no sort: it would cost the browser build ~3 KB).
-            let mut mark = vec![false; events.len()];
-            for s in steps {
-                for &i in index.bucket(s) {
-                    mark[i as usize] = true;
-                }
-            }
-            let order = (0..events.len()).filter(|&i| mark[i]);
-            completions_over(steps, *max_span_days, events, order)
-                .0
-                .iter()
-                .map(Chain::last)
-                .collect()
+            // buckets.
+            let buckets = steps.iter().map(|s| index.bucket(s));
+            sequence_ends(steps, *max_span_days, events, buckets)
         }
         When::Traits(_) => Vec::new(),
     }
+}
+
+/// Where a sequence completes, walking only the events in `lists` (one per step, each a
+/// superset of the events that can match that step).
+pub(crate) fn sequence_ends<'a>(
+    steps: &[EventCond],
+    max_span_days: f64,
+    events: &[Event],
+    lists: impl Iterator<Item = &'a [u32]>,
+) -> Vec<usize> {
+    // Merged by marking (no sort: it would cost the browser build ~3 KB).
+    let mut mark = vec![false; events.len()];
+    for list in lists {
+        for &i in list {
+            mark[i as usize] = true;
+        }
+    }
+    let order = (0..events.len()).filter(|&i| mark[i]);
+    completions_over(steps, max_span_days, events, order)
+        .0
+        .iter()
+        .map(Chain::last)
+        .collect()
 }
 
 /// The occurrences that score among `candidates`: inside `withinDays`, outside the

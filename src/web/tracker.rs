@@ -24,8 +24,9 @@ use crate::prelude::*;
 
 use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
-use crate::explain::Outcome;
+use crate::engine::Tally;
 use crate::json::{self, write_str};
+use crate::matched::Matched;
 use crate::privacy;
 use crate::rules::RuleSet;
 use crate::state::Visitor;
@@ -75,6 +76,8 @@ pub struct Tracker {
     dirty: bool,
     /// Events recorded since the last fold.
     unfolded: u32,
+    /// The events' matches, kept between results: each result matches only what changed.
+    matched: Matched,
 }
 
 #[wasm_bindgen]
@@ -113,6 +116,7 @@ impl Tracker {
             journal: Journal::new(key, page),
             dirty: false,
             unfolded: 0,
+            matched: Matched::default(),
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default) && !t.broken;
@@ -146,8 +150,8 @@ impl Tracker {
     /// one total per category in document order, then (rule index, count, points) per
     /// rule that counted]`. Numbers cross as they are, so the page sees the very bits the
     /// CLI prints, and no float formatting or object building has to ship in the wasm.
-    pub fn result(&self, now: f64) -> Vec<f64> {
-        encode(&self.visitor.score(&self.set, now))
+    pub fn result(&mut self, now: f64) -> Vec<f64> {
+        encode(&self.matched.tally(&self.set, self.visitor.events(), now))
     }
 
     /// The names `result` refers to by index, as JSON text read once:
@@ -596,17 +600,17 @@ fn comma(o: &mut String, i: usize) {
 }
 
 /// The layout documented on [`Tracker::result`].
-fn encode(r: &Outcome) -> Vec<f64> {
+fn encode(r: &Tally) -> Vec<f64> {
     let band = match r.band_index {
         _ if r.disqualified => -2.0,
         Some(i) => i as f64,
         None => -1.0,
     };
-    let mut out = Vec::with_capacity(3 + r.categories.len() + 3 * r.explain.len());
+    let mut out = Vec::with_capacity(3 + r.categories.len() + 3 * r.hits.len());
     out.extend([r.score, r.disqualified as u8 as f64, band]);
-    out.extend(r.categories.iter().map(|c| c.1));
-    for x in &r.explain {
-        out.extend([x.index as f64, x.count as f64, x.points]);
+    out.extend(&r.categories);
+    for &(index, count, points) in &r.hits {
+        out.extend([index as f64, count as f64, points]);
     }
     out
 }
