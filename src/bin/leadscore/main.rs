@@ -138,14 +138,12 @@ fn help_of(command: &str) -> Option<&'static str> {
 
 /// A file's text; `-` is standard input.
 pub fn read(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| format!("<stdin>: {e}"))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
+    text(path, read_bytes(path)?)
+}
+
+fn text(path: &str, bytes: Vec<u8>) -> Result<String, String> {
+    let name = if path == "-" { "<stdin>" } else { path };
+    String::from_utf8(bytes).map_err(|e| format!("{name}: not UTF-8 text ({e})"))
 }
 
 /// A file's bytes; `-` is standard input.
@@ -171,10 +169,7 @@ pub fn rules_or_exit(path: &str, compiled: bool) -> Result<Result<RuleSet, ExitC
         true => return Err(format!(
             "{path}: compiled rules: this command reads the rules JSON (a compiled set does not carry `accounts`)"
         )),
-        false => {
-            let text = String::from_utf8(bytes).map_err(|e| format!("{path}: {e}"))?;
-            RuleSet::from_text(&text)
-        }
+        false => RuleSet::from_text(&text(path, bytes)?),
     };
     Ok(read.map_err(|errors| {
         let mut err = std::io::stderr().lock();
