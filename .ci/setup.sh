@@ -56,7 +56,7 @@ fi
 stamp=target/wheels/.built
 if [ ! -f "$stamp" ] || [ -n "$(find src Cargo.toml Cargo.lock pkg-template/python -newer "$stamp" -print -quit)" ] \
    || ! "$py" -c 'import leadscore._native' >/dev/null 2>&1; then
-  echo "setup: building the leadscore wheel (maturin, feature python)"
+  echo "setup: building the leadscore wheel (maturin, crate src/python)"
   rm -f target/wheels/leadscore-*.whl
   # maturin reads pyproject.toml from the directory it runs in.
   (cd pkg-template/python && CARGO_TARGET_DIR="$OLDPWD/target/python" PYO3_PYTHON="$OLDPWD/$py" \

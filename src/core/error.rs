@@ -134,7 +134,7 @@ impl Error {
 
     /// `{"code":…,"path":…,"line":…,"column":…,"message":…}`, line and column only when
     /// known: a problem as `leadscore check --json` prints it and `leadscore/server` returns it.
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    #[cfg(feature = "std")]
     pub fn to_json(&self) -> String {
         use crate::json::write_str;
         let mut o = String::from("{\"code\":");
@@ -270,7 +270,7 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
 /// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside

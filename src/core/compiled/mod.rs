@@ -24,10 +24,10 @@ use crate::error::{Error, ErrorKind};
 use crate::rules::RuleSet;
 
 mod decode;
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 mod encode;
 
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 pub use encode::encode;
 
 /// The first four bytes of every compiled rule set.
