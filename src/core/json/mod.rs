@@ -12,6 +12,8 @@ use alloc::borrow::Cow;
 
 pub(crate) mod number;
 mod position;
+#[cfg(feature = "std")]
+mod problem;
 pub use position::{key_at, Positions};
 
 #[derive(Debug, Clone, PartialEq)]
