@@ -11,7 +11,9 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # The CLI must equal the wasm-bindgen crate version in Cargo.lock.
-cargo generate-lockfile --offline >/dev/null 2>&1 || [ -f Cargo.lock ] || cargo generate-lockfile
+# Only when missing: generate-lockfile re-resolves every version (to the newest in the local
+# cache with --offline), which rewrote the tracked lock on each run.
+[ -f Cargo.lock ] || cargo generate-lockfile --offline >/dev/null 2>&1 || cargo generate-lockfile
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$want" != "$have" ]; then
@@ -56,7 +58,7 @@ fi
 stamp=target/wheels/.built
 if [ ! -f "$stamp" ] || [ -n "$(find src Cargo.toml Cargo.lock pkg-template/python -newer "$stamp" -print -quit)" ] \
    || ! "$py" -c 'import leadscore._native' >/dev/null 2>&1; then
-  echo "setup: building the leadscore wheel (maturin, feature python)"
+  echo "setup: building the leadscore wheel (maturin, crate src/python)"
   rm -f target/wheels/leadscore-*.whl
   # maturin reads pyproject.toml from the directory it runs in.
   (cd pkg-template/python && CARGO_TARGET_DIR="$OLDPWD/target/python" PYO3_PYTHON="$OLDPWD/$py" \

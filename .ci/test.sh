@@ -4,14 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
+# The native workspace (default members): the CLI with tests/ and the bench, the engine
+# with std, the wasm bindings' shared base (its allocator's tests).
 cargo clippy --all-targets -- -D warnings
-# The two wasm builds (site tag: no_std; playground: std + Scorer) have their own code paths.
-cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
-cargo clippy --lib --target wasm32-unknown-unknown --features playground --target-dir target/wasm-playground -- -D warnings
+# The two wasm crates (site tag: the engine without std; playground: with std, Scorer,
+# History), each linting the workspace crates it builds. The playground's own target dir,
+# as www/build.mjs builds it.
+cargo clippy -p leadscore-tag --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p leadscore-playground --target wasm32-unknown-unknown --target-dir target/wasm-playground -- -D warnings
 cargo test
-# The Python extension (feature python; its wheel is built and installed into target/venv
-# by setup.sh): lints in its own target dir, then pytest against the command line's output.
-PYO3_PYTHON="$PWD/target/venv/bin/python" cargo clippy --lib --features python --target-dir target/python -- -D warnings
+# The Python extension (src/python; its wheel is built and installed into target/venv by
+# setup.sh): lints in its own target dir, then pytest against the command line's output.
+PYO3_PYTHON="$PWD/target/venv/bin/python" cargo clippy -p leadscore-python --target-dir target/python -- -D warnings
 target/venv/bin/python -m pytest -q -p no:cacheprovider tests/python
 node www/build.mjs
 shopt -s nullglob

@@ -22,11 +22,12 @@ export function build({ playground = true } = {}) {
   const pkg = join(out, 'leadscore');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(pkg, { recursive: true });
-  // The site tag's core: no std, no formatting, results as numbers (src/web).
-  wasm({ name: 'leadscore_core', pkg, trapPanics: true });
-  // The playground's: the same engine plus the Scorer export, std and panic messages. Its
-  // own target dir, so switching features does not rebuild the other each time.
-  if (playground) wasm({ name: 'leadscore_playground', pkg, features: 'playground', targetDir: 'target/wasm-playground' });
+  // The site tag's core: no std, no formatting, results as numbers (crate src/tag).
+  wasm({ name: 'leadscore_core', crate: 'leadscore-tag', pkg, trapPanics: true });
+  // The playground's (crate src/playground): the same engine with std, Scorer, History and
+  // the server API, panic messages. Its own target dir, so the engine built with std does
+  // not replace the tag's no_std one each time.
+  if (playground) wasm({ name: 'leadscore_playground', crate: 'leadscore-playground', pkg, targetDir: 'target/wasm-playground' });
 
   // The demo site, then the tag beside the wasm: the loader as written, the API with its
   // collectors and the wasm glue as one minified module (one request, a smaller gzip).
@@ -74,10 +75,10 @@ export function build({ playground = true } = {}) {
   return sizes(pkg);
 }
 
-function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false }) {
-  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir,
-    ...(features ? ['--features', features] : [])]);
-  const input = join(root, targetDir, 'wasm32-unknown-unknown/wasm/leadscore.wasm');
+function wasm({ name, crate, pkg, targetDir = 'target', trapPanics = false }) {
+  run('cargo', ['build', '-p', crate, '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir]);
+  // The crate's lib name (leadscore_tag, leadscore_playground); wasm-bindgen names the output.
+  const input = join(root, targetDir, `wasm32-unknown-unknown/wasm/${crate.replaceAll('-', '_')}.wasm`);
   run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
   const bg = join(pkg, `${name}_bg.wasm`);
   if (trapPanics) trapPanicPaths(bg);
@@ -90,7 +91,7 @@ function wasm({ name, pkg, features, targetDir = 'target', trapPanics = false })
 }
 
 // The standard library's panic paths are precompiled: they format their message (an index,
-// a length) and call the panic handler, which in the tag only traps (src/web/mod.rs). The
+// a length) and call the panic handler, which in the tag only traps (src/tag/lib.rs). The
 // formatting functions they pass by pointer stay alive in the function table although
 // nothing calls them. So the panic paths get a body of `unreachable` (the trap they would
 // reach anyway), and so do those formatting functions once we have checked that no other

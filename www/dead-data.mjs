@@ -1,6 +1,6 @@
 // Dead weight in the tag's data section, zeroed after wasm-opt (gzip and brotli then
 // squeeze each run of zeros to a few bits). In the tag a panic traps without reading its
-// message or location (src/web/mod.rs, and build.mjs gives the panic paths a body of
+// message or location (src/tag/lib.rs, and build.mjs gives the panic paths a body of
 // `unreachable`), yet the bytes stay: the source paths of panic locations (`/rustc/…`,
 // `src/….rs`, the registry's), the standard library's panic texts, and the two-digit table
 // of integer formatting. Paths are zeroed always: nothing but a panic location names a

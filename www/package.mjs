@@ -3,7 +3,7 @@
 //   dist/     the browser: the script tag's files (leadscore.js loader, api.js, debug.js,
 //             the tag's wasm) and api.d.ts; api.js is also the ES module `leadscore`
 //   server/   `leadscore/server` for Node: index.js + types and the playground's wasm
-//             (it has std and the ServerRules export, src/web/server.rs)
+//             (it has std and the ServerRules export, src/playground/server.rs)
 //   rules.schema.json
 // Every file is named here: a file the build stops making fails the build, and nothing
 // else is shipped (tests/e2e/package.test.mjs holds `npm pack` to the same list).

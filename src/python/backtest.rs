@@ -3,12 +3,12 @@
 //! when the rules have the section, or the comparison with a challenger).
 
 use super::columns::{self, column, visitor_at, Problem};
-use crate::backtest::{self, AsOf, Comparison, Options, Report};
 use crate::error::Error;
 use crate::json::Value;
 use crate::outcomes::{parse_time, OutcomeRow};
 use crate::{Event, RuleSet};
 use arrow_array::RecordBatch;
+use leadscore::backtest::{self, AsOf, Comparison, Options, Report};
 
 pub fn options(as_of: Option<f64>, conversions: Option<Vec<String>>, threads: usize) -> Options {
     let mut o = Options {

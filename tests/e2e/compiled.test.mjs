@@ -157,7 +157,7 @@ describe('the built tag', () => {
     const { root } = await import('./helpers.mjs');
     const wasm = readFileSync(join(root, 'target/site/leadscore/leadscore_core_bg.wasm')).toString('latin1');
     const digits = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0')).join('');
-    for (const dead of ['/rustc/', 'src/web/tracker.rs', '.cargo/registry', 'index out of bounds', digits, 'producers', 'target_features']) {
+    for (const dead of ['/rustc/', 'src/tag/tracker.rs', '.cargo/registry', 'index out of bounds', digits, 'producers', 'target_features']) {
       assert.ok(!wasm.includes(dead), `the wasm holds ${dead.slice(0, 30)}`);
     }
   });

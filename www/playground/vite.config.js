@@ -3,8 +3,8 @@
 // from the repository root and serves the result at /playground/.
 //
 // The playground does not bundle the scoring core: it imports
-// /leadscore/leadscore_playground.js at runtime, the tag's engine built with
-// `--features playground` (www/build.mjs), so every surface runs one core. For `vite` dev mode, run `node www/serve.mjs` beside it: the dev
+// /leadscore/leadscore_playground.js at runtime, the tag's engine in the
+// playground's binding crate, src/playground (www/build.mjs), so every surface runs one core. For `vite` dev mode, run `node www/serve.mjs` beside it: the dev
 // server proxies /leadscore/ to it.
 import { defineConfig } from 'vite';
 import { dirname, join } from 'node:path';

@@ -110,7 +110,6 @@ pub fn roll_up(cfg: &Accounts, account: &str, contacts: &[Contact<'_>]) -> Accou
 
 impl AccountResult {
     /// One line of JSON, as `leadscore score --accounts` prints it.
-    #[cfg(not(target_arch = "wasm32"))]
     pub fn to_json(&self) -> String {
         use crate::json::{write_num, write_str};
         let mut o = String::from("{\"account\":");

@@ -1,5 +1,5 @@
 //! The playground's export: validates rules with every problem listed and scores whole
-//! journeys. Built only with `--features playground`, so the site tag does not carry it.
+//! journeys. In the playground's crate only, so the site tag does not carry it.
 
 use super::{js_error, js_problem, set};
 use crate::error::{at_index, within, Error, ErrorKind};

@@ -12,6 +12,8 @@ use alloc::borrow::Cow;
 
 pub(crate) mod number;
 mod position;
+#[cfg(feature = "std")]
+mod problem;
 pub use position::{key_at, Positions};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -478,7 +480,7 @@ pub fn write_str(out: &mut String, s: &str) {
 
 /// Appends a finite number the way JavaScript's JSON.stringify would read it back:
 /// the shortest text that round-trips to the same f64.
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 pub fn write_num(out: &mut String, n: f64) {
     use core::fmt::Write;
     if n.is_finite() {

@@ -1,4 +1,4 @@
-//! The Python extension (`leadscore._native`, feature `python`): a thin binding. Arrow
+//! The Python extension (`leadscore._native`, built by maturin): a thin binding. Arrow
 //! data arrives through the Arrow C stream interface (any object with
 //! `__arrow_c_stream__`: pyarrow, DuckDB, Polars; or a record batch's `__arrow_c_array__`),
 //! its columns become the core's events (`columns`), the core scores them, and the results
@@ -9,6 +9,10 @@
 mod backtest;
 mod columns;
 mod results;
+
+// The engine's modules at this crate's root, so the binding reads `crate::json::Value` as it
+// did inside the one crate (the local `backtest` module shadows the engine's).
+use leadscore::*;
 
 use crate::{Error, RuleSet};
 use arrow_array::ffi_stream::RecordBatchStreamReader;
@@ -75,9 +79,10 @@ impl Rules {
         let (scored, problems) = py
             .detach(|| -> Result<_, String> {
                 let (journeys, problems) = columns::journeys(set, &batches)?;
-                let outcomes = crate::backtest::in_parallel(&journeys, threads, |(_, events)| {
-                    crate::engine::score(set, events, now)
-                });
+                let outcomes =
+                    leadscore::backtest::in_parallel(&journeys, threads, |(_, events)| {
+                        crate::engine::score(set, events, now)
+                    });
                 let rows: Vec<(&str, crate::Outcome)> = journeys
                     .iter()
                     .map(|(v, _)| v.as_ref())

@@ -60,8 +60,12 @@ pub enum ErrorKind {
     /// Compiled rules (src/compiled): the bytes do not start with the format's magic (a
     /// rules JSON file, an HTML error page).
     NotCompiled,
-    /// Compiled rules of another format version than this build reads (the version found).
-    FormatVersion(u16),
+    /// Compiled rules of another format version than this build reads: the version found
+    /// and the one this build reads (carried here so that `error` does not reach `compiled`).
+    FormatVersion {
+        found: u16,
+        reads: u16,
+    },
     /// Compiled rules that end before their stated length.
     Truncated,
     /// Compiled rules whose checksum does not match their bytes.
@@ -121,7 +125,7 @@ impl Error {
             EmptyList(_) => "empty_list",
             TooLarge { .. } => "too_large",
             NotCompiled => "not_compiled",
-            FormatVersion(_) => "format_version",
+            FormatVersion { .. } => "format_version",
             Truncated => "truncated",
             Corrupt => "corrupt",
             BadContents(_) => "bad_contents",
@@ -130,27 +134,6 @@ impl Error {
 
     pub fn message(&self) -> String {
         self.kind.message()
-    }
-
-    /// `{"code":…,"path":…,"line":…,"column":…,"message":…}`, line and column only when
-    /// known: a problem as `leadscore check --json` prints it and `leadscore/server` returns it.
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
-    pub fn to_json(&self) -> String {
-        use crate::json::write_str;
-        let mut o = String::from("{\"code\":");
-        write_str(&mut o, self.code());
-        o.push_str(",\"path\":");
-        write_str(&mut o, &self.path);
-        if self.line > 0 {
-            o.push_str(",\"line\":");
-            o.push_str(&decimal(self.line as usize));
-            o.push_str(",\"column\":");
-            o.push_str(&decimal(self.column as usize));
-        }
-        o.push_str(",\"message\":");
-        write_str(&mut o, &self.message());
-        o.push('}');
-        o
     }
 
     /// Fills line and column from the byte offset of the offending value in `text`.
@@ -229,12 +212,12 @@ impl ErrorKind {
             NotCompiled => {
                 &["not a compiled rule set (compile rules.json with `leadscore compile`)"]
             }
-            FormatVersion(v) => {
+            FormatVersion { found, reads } => {
                 return [
                     "compiled rules of format version ",
-                    &decimal(*v as usize),
+                    &decimal(*found as usize),
                     "; this build reads version ",
-                    &decimal(crate::compiled::FORMAT_VERSION as usize),
+                    &decimal(*reads as usize),
                     " (compile them again with this version's `leadscore compile`)",
                 ]
                 .concat()
@@ -270,7 +253,7 @@ impl fmt::Display for Error {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
 /// `path.key`. The empty key (legal JSON) is written `[""]`, so that no problem inside

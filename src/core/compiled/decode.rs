@@ -75,7 +75,7 @@ fn read_set(r: &mut Reader) -> Read<RuleSet> {
         page_index: Vec::new(),
         event_index: Vec::new(),
         category_index: Vec::new(),
-        #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+        #[cfg(feature = "std")]
         accounts: None,
     };
     set.rules = r.list(|r| rule(r, &set))?;

@@ -92,7 +92,7 @@ impl Verdict {
 
     /// `{"consistent":…,"findings":[…],"payloadTs":…,"result":{…}}`: what `leadscore
     /// verify` prints and `leadscore/server`'s `verify` returns, from this one writer.
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    #[cfg(feature = "std")]
     pub fn to_json(&self) -> String {
         let mut o = String::from("{\"consistent\":");
         o.push_str(if self.consistent() { "true" } else { "false" });

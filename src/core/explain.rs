@@ -37,7 +37,7 @@ pub struct Explained {
 
 impl Outcome {
     /// The result as one line of JSON, keys in the contract's order; `visitor` first when given.
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    #[cfg(feature = "std")]
     pub fn to_json(&self, visitor: Option<&str>) -> String {
         use crate::json::{write_num, write_str};
         let mut o = String::with_capacity(256);
@@ -86,7 +86,7 @@ impl Outcome {
     }
 }
 
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 fn opt_str(o: &mut String, s: Option<&str>) {
     match s {
         Some(s) => crate::json::write_str(o, s),

@@ -6,8 +6,8 @@
 //! largest working set it has had (tens to hundreds of KiB).
 //!
 //! The logic is generic over where pages come from ([`Pages`]): wasm's `memory.grow` in
-//! the tag, a `Vec`-backed arena in the native tests (lib.rs includes this file under
-//! `cfg(test)`), so the same code is what the tests exercise.
+//! the wasm builds, a `Vec`-backed arena in the native tests (`cargo test`), so the same
+//! code is what the tests exercise.
 
 use core::alloc::Layout;
 use core::ptr::null_mut;

@@ -10,7 +10,7 @@ use crate::json::{self, Node, Value};
 use crate::pages::{Flavor, Glob};
 use crate::sort::{find, index_by};
 
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 mod accounts;
 mod conditions;
 pub mod limits;
@@ -19,7 +19,7 @@ mod rule;
 mod sections;
 
 pub(crate) use crate::error::join;
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 pub use accounts::{Accounts, ACCOUNTS_FIELDS, TARGETS_FIELDS};
 pub use conditions::COND_FIELDS;
 pub use reader::Reader;
@@ -129,7 +129,7 @@ pub struct RuleSet {
     pub(crate) event_index: Vec<u32>,
     pub(crate) category_index: Vec<u32>,
     /// The `accounts` section (batch and server side; the site tag skips it).
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    #[cfg(feature = "std")]
     pub accounts: Option<Accounts>,
 }
 
@@ -379,7 +379,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
         page_index: Vec::new(),
         event_index: Vec::new(),
         category_index: Vec::new(),
-        #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+        #[cfg(feature = "std")]
         accounts: None,
     };
     set.index();
@@ -416,7 +416,7 @@ fn compile(r: &mut Reader, doc: &Node) -> Option<RuleSet> {
     }
 
     set.bands = sections::bands(r, doc, "");
-    #[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+    #[cfg(feature = "std")]
     {
         set.accounts = accounts::read(r, doc, &set.bands);
     }

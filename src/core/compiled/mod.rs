@@ -24,10 +24,10 @@ use crate::error::{Error, ErrorKind};
 use crate::rules::RuleSet;
 
 mod decode;
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 mod encode;
 
-#[cfg(not(all(target_arch = "wasm32", not(feature = "playground"))))]
+#[cfg(feature = "std")]
 pub use encode::encode;
 
 /// The first four bytes of every compiled rule set.
@@ -56,7 +56,10 @@ fn payload(bytes: &[u8]) -> Result<&[u8], Error> {
     }
     let version = u16::from_le_bytes([bytes[4], bytes[5]]);
     if version != FORMAT_VERSION {
-        return fail(ErrorKind::FormatVersion(version));
+        return fail(ErrorKind::FormatVersion {
+            found: version,
+            reads: FORMAT_VERSION,
+        });
     }
     let len = u32_at(bytes, 6) as usize;
     let rest = &bytes[HEADER..];

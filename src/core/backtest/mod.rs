@@ -7,12 +7,10 @@
 
 mod metrics;
 mod report;
-#[cfg(any(not(target_arch = "wasm32"), feature = "playground"))]
 mod suggest;
 
 pub use metrics::{auc, Report};
 pub use report::Comparison;
-#[cfg(any(not(target_arch = "wasm32"), feature = "playground"))]
 pub use suggest::{suggest, SuggestOptions, Suggestion, Target};
 
 use crate::prelude::*;
