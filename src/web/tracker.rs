@@ -24,11 +24,13 @@ use crate::prelude::*;
 
 use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
+use crate::error::{Error, ErrorKind};
 use crate::explain::Outcome;
-use crate::json::{self, write_str};
+use crate::json::write_str;
 use crate::privacy;
 use crate::rules::RuleSet;
-use crate::state::Visitor;
+use crate::state::codec::{base64_decode, base64_encode, read_value};
+use crate::state::{Loaded, Visitor};
 use wasm_bindgen::prelude::*;
 
 /// Fields named at most in the warning about data not kept.
@@ -75,6 +77,9 @@ pub struct Tracker {
     dirty: bool,
     /// Events recorded since the last fold.
     unfolded: u32,
+    /// The page's converter of `{"v":1,…}` text (an older tag's) to the binary state:
+    /// JavaScript has a JSON reader for free, so the wasm needs none (www/tag/values.js).
+    migrate: js_sys::Function,
 }
 
 #[wasm_bindgen]
@@ -85,6 +90,8 @@ impl Tracker {
     /// allows it, restores the state stored under `key` in `storage` (the page's
     /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
     /// this page's id, which the ids of the events it records start with (`page.n`).
+    /// `migrate(text)` turns stored `{"v":1,…}` text into the binary state, as the base64
+    /// text that is stored (null when it is not state).
     #[wasm_bindgen(constructor)]
     pub fn new(
         rules: &[u8],
@@ -93,6 +100,7 @@ impl Tracker {
         now: f64,
         storage: Option<web_sys::Storage>,
         page: &str,
+        migrate: js_sys::Function,
     ) -> Result<Tracker, JsValue> {
         let set = crate::compiled::decode(rules).map_err(|e| js_error(&e))?;
         let mut t = Tracker {
@@ -113,6 +121,7 @@ impl Tracker {
             journal: Journal::new(key, page),
             dirty: false,
             unfolded: 0,
+            migrate,
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default) && !t.broken;
@@ -125,18 +134,19 @@ impl Tracker {
         Ok(t)
     }
 
-    /// Records one event (JSON text) under `id`, unique to this page (a page id and a
+    /// Records one event (its value in the stored state's binary form, src/state/codec.rs,
+    /// as www/tag/values.js encodes it) under `id`, unique to this page (a page id and a
     /// counter). Returns null, or the problem `{code, path, message}` when the event is not
     /// valid for these rules; an invalid event is not stored. Persisted in this page's
     /// journal at once; in the shared state at the next [`Tracker::fold`].
-    pub fn record(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+    pub fn record(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, false)
     }
 
     /// Records a newer reading (longer `dwellMs`) of the page view recorded under `id`,
     /// replacing it.
     #[wasm_bindgen(js_name = updatePageView)]
-    pub fn update_page_view(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+    pub fn update_page_view(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, true)
     }
 
@@ -176,13 +186,14 @@ impl Tracker {
         o
     }
 
-    /// The stored events as a JSON array text, for support and server-side re-scoring.
-    pub fn events(&self) -> String {
-        self.visitor.events_text()
+    /// The stored events as one array value in the binary form, for support and
+    /// server-side re-scoring: the page decodes it and writes the JSON text.
+    pub fn events(&self) -> Vec<u8> {
+        self.visitor.events_bytes()
     }
 
-    /// The payload digest of an events text (as `events()` returned it): the same function
-    /// `leadscore verify` checks it with.
+    /// The payload digest of an events text (the page's JSON.stringify of `events()`): the
+    /// same function `leadscore verify` checks it with.
     pub fn digest(&self, events_text: &str) -> String {
         crate::payload::digest(events_text)
     }
@@ -325,27 +336,30 @@ impl Tracker {
 }
 
 impl Tracker {
-    fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
-        // Checked as given (errors point into the caller's text), then kept without
-        // personal data: what is stored and sent is the cleaned text.
-        // Read once: checked and cleaned from the same tree (this runs for every event).
-        let node = match json::read(text) {
-            Ok(node) => node,
-            Err(err) => return js_problem(&err),
+    fn apply(&mut self, bytes: &[u8], id: &str, now: f64, update: bool) -> JsValue {
+        // Checked as given (errors name the field), then kept without personal data:
+        // what is stored and sent is the cleaned value. Read once, borrowed from `bytes`.
+        let Some(node) = read_value(bytes) else {
+            let kind = ErrorKind::InvalidValue("the event could not be read");
+            return js_problem(&Error::new(kind, ""));
         };
-        let e = match self.set.event_in(&node, text) {
+        let e = match self.set.event(&node) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
         };
-        let kept = privacy::clean_parsed(&self.set, &node, text);
+        let kept = privacy::clean_tree(&self.set, &node);
         self.privacy_warn(&kept.dropped);
-        let Some(clean) = kept.text else {
+        let Some(clean) = kept.node else {
             return JsValue::NULL;
         };
-        let e = match clean == text {
-            true => e,
-            false => match self.set.event_from_text(&clean) {
-                Ok(e) => e,
+        let encoded;
+        let (e, value) = match kept.changed {
+            false => (e, bytes),
+            true => match self.set.event(&clean) {
+                Ok(e) => {
+                    encoded = crate::state::codec::encode(&clean.value);
+                    (e, &encoded[..])
+                }
                 Err(err) => return js_problem(&err),
             },
         };
@@ -353,9 +367,9 @@ impl Tracker {
         // announcing a withdrawal may arrive after this event, and must not be undone by it.
         self.follow_consent(now);
         if update {
-            self.visitor.update_page_view(e, &clean, id);
+            self.visitor.update_page_view(e, value, id);
         } else {
-            self.visitor.push_with_id(e, &clean, id);
+            self.visitor.push_with_id(e, value, id);
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -382,8 +396,8 @@ impl Tracker {
     fn merge_journal(&mut self, key: &str) -> Option<bool> {
         let s = self.storage.as_ref()?;
         let text = s.get_item(key).ok()??;
-        let (v, _) = Visitor::from_text(&self.set, &text).ok()?;
-        let gained = self.visitor.merge(v).gained;
+        let (loaded, _) = self.read_stored(&text)?;
+        let gained = self.visitor.merge(loaded.visitor).gained;
         self.dirty |= gained;
         Some(gained)
     }
@@ -444,11 +458,11 @@ impl Tracker {
         let mut idle = Vec::new();
         for key in self.journal.keys(&s) {
             let journal = s.get_item(&key).ok().flatten();
-            let journal = journal.and_then(|t| Visitor::from_text(&self.set, &t).ok());
+            let journal = journal.and_then(|t| self.read_stored(&t));
             match journal {
                 // A reset or a withdrawal erases every journal with the state, so a
                 // journal without shared state is a page that has not folded yet.
-                Some((v, _)) => {
+                Some((Loaded { visitor: v, .. }, _)) => {
                     if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
                         idle.push(key);
                     }
@@ -511,19 +525,22 @@ impl Tracker {
             }
             Some(t) if Some(&t) == self.last.as_ref() => false,
             Some(t) => {
-                // State written by an older tag may hold personal data: cleaned here.
-                let (clean, dropped) = privacy::clean_state(&self.set, &t);
-                self.privacy_warn(&dropped);
-                self.scrubbed |= clean != t;
-                match Visitor::from_text(&self.set, &clean) {
-                    Ok((stored, dropped)) => {
-                        if !dropped.is_empty() {
+                match self.read_stored(&t) {
+                    Some((loaded, migrated)) => {
+                        // State written by an older tag may hold personal data, or be
+                        // text: cleaned and converted here, and written back.
+                        self.privacy_warn(&loaded.removed);
+                        self.scrubbed |= loaded.scrubbed || migrated;
+                        if loaded.damaged.is_some() {
+                            self.warn("part of the stored state was unreadable and has been reset");
+                        } else if !loaded.refused.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
                         }
-                        self.behind = self.visitor.merge(stored).behind;
+                        let behind = self.visitor.merge(loaded.visitor).behind;
+                        self.behind = behind || loaded.damaged.is_some();
                     }
                     // Not our state (corrupt or foreign): it is replaced on the next save.
-                    Err(_) => {
+                    None => {
                         self.behind = true;
                         self.warn("the stored state was unreadable and has been reset");
                     }
@@ -534,19 +551,38 @@ impl Tracker {
         }
     }
 
+    /// Reads a stored value (the state or a journal): base64 of the binary state, or
+    /// `{"v":1,…}` text of an older tag, converted by the page (see `migrate`). None when
+    /// it is neither; the flag says it was converted.
+    fn read_stored(&self, text: &str) -> Option<(Loaded, bool)> {
+        let migrated = text.starts_with('{');
+        let converted;
+        let text = match migrated {
+            false => text,
+            true => {
+                // The binary state as base64, as it is stored (or null: not state).
+                let out = self.migrate.call1(&JsValue::NULL, &text.into()).ok()?;
+                converted = out.as_string()?;
+                &converted
+            }
+        };
+        let bytes = base64_decode(text)?;
+        Some((Visitor::from_bytes(&self.set, &bytes).ok()?, migrated))
+    }
+
     fn save(&mut self, now: f64) {
         let Some(s) = self.storage.clone() else {
             return self.fall_back("localStorage is not available");
         };
         self.dirty = false;
         self.unfolded = 0;
-        let mut text = self.visitor.to_text();
+        let mut text = base64_encode(&self.visitor.to_bytes());
         if s.set_item(&self.key, &text).is_err() {
             // Quota: prune now and keep only the newer half, then try once more.
             self.visitor.compact(&self.set, now);
             let half = self.visitor.len() / 2;
             self.visitor.keep_newest(half);
-            text = self.visitor.to_text();
+            text = base64_encode(&self.visitor.to_bytes());
             if s.set_item(&self.key, &text).is_err() {
                 return self.fall_back("localStorage is full");
             }
