@@ -77,6 +77,8 @@ pub struct Tracker {
     dirty: bool,
     /// Events recorded since the last fold.
     unfolded: u32,
+    /// Recorded since this page's journal was last written: [`Tracker::flush`] has work.
+    journal_due: bool,
     /// The page's converter of `{"v":1,…}` text (an older tag's) to the binary state:
     /// JavaScript has a JSON reader for free, so the wasm needs none (www/tag/values.js).
     migrate: js_sys::Function,
@@ -121,6 +123,7 @@ impl Tracker {
             journal: Journal::new(key, page),
             dirty: false,
             unfolded: 0,
+            journal_due: false,
             migrate,
         };
         let answer = t.answer();
@@ -138,7 +141,8 @@ impl Tracker {
     /// as www/tag/values.js encodes it) under `id`, unique to this page (a page id and a
     /// counter). Returns null, or the problem `{code, path, message}` when the event is not
     /// valid for these rules; an invalid event is not stored. Persisted in this page's
-    /// journal at once; in the shared state at the next [`Tracker::fold`].
+    /// journal at the next [`Tracker::flush`] (the end of the page's task); in the shared
+    /// state at the next [`Tracker::fold`].
     pub fn record(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, false)
     }
@@ -233,6 +237,24 @@ impl Tracker {
             self.save(now);
         }
         changed || self.visitor.len() != before
+    }
+
+    /// Writes this page's journal (its own events only: a small write) when it recorded
+    /// since the last write. The page calls it once per task, in a microtask after the
+    /// task's events, so a burst of events is one write, and a page killed between tasks
+    /// has lost nothing. A full quota folds at once, which prunes the shared state to make
+    /// room; so does a page that records without pause ([`FOLD_EVERY`]).
+    pub fn flush(&mut self, now: f64) {
+        if !core::mem::take(&mut self.journal_due) || !self.persist {
+            return;
+        }
+        let written = match self.storage.clone() {
+            Some(s) => self.journal.write(&s, &self.visitor),
+            None => false,
+        };
+        if !written || self.unfolded >= FOLD_EVERY {
+            self.fold(now);
+        }
     }
 
     /// Writes the shared state: what storage holds merged with this page's events,
@@ -378,15 +400,7 @@ impl Tracker {
         if self.persist {
             self.dirty = true;
             self.unfolded += 1;
-            // Only this page's own events: a small write. A full quota folds at once,
-            // which prunes the shared state to make room.
-            let written = match self.storage.clone() {
-                Some(s) => self.journal.write(&s, &self.visitor),
-                None => false,
-            };
-            if !written || self.unfolded >= FOLD_EVERY {
-                self.fold(now);
-            }
+            self.journal_due = true;
         }
         JsValue::NULL
     }
@@ -576,6 +590,7 @@ impl Tracker {
         };
         self.dirty = false;
         self.unfolded = 0;
+        self.journal_due = false;
         let mut text = base64_encode(&self.visitor.to_bytes());
         if s.set_item(&self.key, &text).is_err() {
             // Quota: prune now and keep only the newer half, then try once more.

@@ -303,7 +303,15 @@ function createApi({ key, page, tracker }, o, handoffModule) {
   let foldTimer = 0;
   const fold = () => { clearTimeout(foldTimer); foldTimer = 0; tracker.fold(Date.now()); };
   const foldSoon = () => { if (!foldTimer) foldTimer = setTimeout(guard(fold, null), FOLD_MS); };
-  const recorded = (problem) => { foldSoon(); return outcome(problem); };
+  // This page's journal is written once per task, in a microtask after the task's events
+  // (Tracker.flush): a burst of events is one write, and nothing is lost between tasks.
+  let flushing = false;
+  const flush = guard(() => { flushing = false; tracker.flush(Date.now()); }, null);
+  const recorded = (problem) => {
+    if (!flushing) { flushing = true; queueMicrotask(flush); }
+    foldSoon();
+    return outcome(problem);
+  };
   // Events cross as typed values (www/tag/values.js), not JSON text: what JSON.stringify
   // would refuse throws here (invalid_argument); too deep or too large is a problem.
   const bytesOf = (event) => {
