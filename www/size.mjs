@@ -17,7 +17,7 @@ import { serve } from './serve.mjs';
 export const BUDGET_GZIP = 36 * 1024;
 /** What CI enforces until the budget is met: today's largest page (67.3 KB gzip, a page
  * with a form) plus a little, so the tag can only shrink. Lower it as the tag shrinks. */
-export const CEILING_GZIP = 68 * 1024;
+export const CEILING_GZIP = 63.5 * 1024;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const site = join(root, 'target/site');
