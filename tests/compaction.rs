@@ -74,8 +74,8 @@ fn run(set: &RuleSet, events: &[String]) -> usize {
             .event_from_text(text)
             .unwrap_or_else(|e| panic!("{e}: {text}"));
         let now = e.ts;
-        full.push(e.clone(), Some(text.as_str().into()));
-        kept.push(e, Some(text.as_str().into()));
+        full.push_text(e.clone(), text);
+        kept.push_text(e, text);
         kept.compact(set, now);
         largest = largest.max(kept.len());
         if i % 97 == 0 || i + 1 == events.len() {

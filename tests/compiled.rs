@@ -1,4 +1,4 @@
-//! Compiled rules (src/compiled): the form the site tag reads. A compiled rule set is the
+//! Compiled rules (src/core/compiled): the form the site tag reads. A compiled rule set is the
 //! same rule set (every field, every glob, every lookup) and scores the synthetic and the
 //! contract's journeys to the same bits as the JSON; every kind of bad file gets its code;
 //! hostile bytes (mutated, with and without a checksum made to match) never panic and never

@@ -882,7 +882,7 @@ fn page_patterns() {
 /// Contract §1, page patterns: "the URL's path only (scheme, host, query and fragment
 /// ignored)". A URL without a path whose query or fragment contains a `/` has the path
 /// `/`; the host ends at `?` or `#` as well as at `/`. (Found failing while these tests
-/// were written; fixed in src/pages.rs since.)
+/// were written; fixed in src/core/pages.rs since.)
 #[test]
 fn query_or_fragment_right_after_the_host_is_not_the_path() {
     let s = set(

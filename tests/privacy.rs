@@ -371,3 +371,29 @@ proptest! {
         prop_assert_eq!(clean_url(&url), url.as_str());
     }
 }
+
+#[test]
+fn the_tree_cleaner_is_the_text_cleaner() {
+    use leadscore::privacy::clean_tree;
+    let set = rules();
+    let text = r#"{"type":"identify","ts":1,"traits":{"email":"jo@gmail.com","seniority":"vp","phone":"+1 415 555 1234"}}"#;
+    let t = clean_tree(&set, &leadscore::json::read(text).unwrap());
+    assert!(t.changed);
+    assert_eq!(t.dropped, ["traits.phone"]);
+    let mut out = String::new();
+    leadscore::json::write_value(&mut out, &t.node.unwrap().value);
+    assert_eq!(
+        out,
+        r#"{"type":"identify","ts":1,"traits":{"email_type":"free","seniority":"vp"}}"#
+    );
+    // Nothing personal: unchanged, nothing dropped.
+    let kept = r#"{"type":"webinar_attended","ts":1,"url":"/w","props":{"webinar_id":"w-1"}}"#;
+    let t = clean_tree(&set, &leadscore::json::read(kept).unwrap());
+    assert!(!t.changed && t.dropped.is_empty());
+    // An identify left without traits is not kept.
+    let gone = r#"{"type":"identify","ts":1,"traits":{"first_name":"Jo"}}"#;
+    assert_eq!(
+        clean_tree(&set, &leadscore::json::read(gone).unwrap()).node,
+        None
+    );
+}

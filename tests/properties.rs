@@ -400,7 +400,7 @@ fn parse(set: &RuleSet, texts: &[String]) -> Vec<Event> {
 fn visitor(set: &RuleSet, texts: &[String]) -> Visitor {
     let mut v = Visitor::default();
     for t in texts {
-        v.push(set.event_from_text(t).unwrap(), Some(t.as_str().into()));
+        v.push_text(set.event_from_text(t).unwrap(), t);
     }
     v
 }
@@ -656,8 +656,8 @@ fn compaction_agrees(set: &RuleSet, v: &Visitor, now0: f64, more: &[String]) -> 
     let (mut v, mut c) = (v.clone(), c);
     for t in more {
         let e = set.event_from_text(t).unwrap();
-        v.push(e.clone(), Some(t.as_str().into()));
-        c.push(e, Some(t.as_str().into()));
+        v.push_text(e.clone(), t);
+        c.push_text(e, t);
     }
     let end = last_ts(v.events()).max(now0);
     for now in nows

@@ -1,8 +1,11 @@
-//! The binary state codec (src/state/codec.rs): what it writes reads back the same, and
+//! The binary state codec (src/core/state/codec.rs): what it writes reads back the same, and
 //! whatever bytes it is given (mutated state, noise, hostile lengths and nesting) it never
 //! panics, answers in time linear in the input, and yields only finite numbers.
 use leadscore::json::{Node, Value};
-use leadscore::state::codec::{base64_decode, base64_encode, decode_state, encode_state, Stored};
+use leadscore::state::codec::{
+    base64_decode, base64_encode, decode_state, encode, encode_array, encode_state, read_state,
+    read_value, Stored,
+};
 use proptest::prelude::*;
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -27,7 +30,8 @@ fn value() -> impl Strategy<Value = Value<'static>> {
     leaf.prop_recursive(4, 32, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone().prop_map(node), 0..5).prop_map(Value::Arr),
-            prop::collection::vec(("[a-z_]{0,8}", inner.prop_map(node)), 0..5)
+            // Keys unique, as in JSON: the reader refuses an object with a repeated key.
+            prop::collection::btree_map("[a-z_]{0,8}", inner.prop_map(node), 0..5)
                 .prop_map(|f| Value::Obj(f.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect())),
         ]
     })
@@ -36,7 +40,7 @@ fn value() -> impl Strategy<Value = Value<'static>> {
 fn events() -> impl Strategy<Value = Vec<Stored>> {
     let event = (
         "[a-z0-9.]{0,12}",
-        prop::collection::vec(("[a-zA-Z]{1,8}", value().prop_map(node)), 0..6),
+        prop::collection::btree_map("[a-zA-Z]{1,8}", value().prop_map(node), 0..6),
     )
         .prop_map(|(id, f)| {
             (
@@ -158,4 +162,56 @@ fn base64_is_the_standard_alphabet() {
     assert_eq!(base64_decode("YWI"), Some(b"ab".to_vec()));
     assert_eq!(base64_decode("Y"), None);
     assert_eq!(base64_decode("YW!="), None);
+}
+
+#[test]
+fn a_repeated_key_is_unreadable_in_small_and_large_objects() {
+    let obj = |keys: &[String]| {
+        let fields = keys
+            .iter()
+            .map(|k| (Cow::Owned(k.clone()), node(Value::Null)))
+            .collect();
+        encode(&Value::Obj(fields))
+    };
+    for n in [2, 40] {
+        let mut keys: Vec<String> = (0..n).map(|i| format!("k{i}")).collect();
+        assert!(read_value(&obj(&keys)).is_some(), "{n} distinct keys");
+        keys[n - 1] = "k0".into();
+        assert!(read_value(&obj(&keys)).is_none(), "{n} keys, one repeated");
+    }
+}
+
+#[test]
+fn a_value_is_read_whole_in_place_and_borrowed() {
+    let v = Value::Obj(vec![
+        (
+            Cow::Borrowed("type"),
+            node(Value::Str(Cow::Borrowed("page_view"))),
+        ),
+        (Cow::Borrowed("ts"), node(Value::Num(1.5))),
+    ]);
+    let bytes = encode(&v);
+    let n = read_value(&bytes).unwrap();
+    assert_eq!((n.at, n.end as usize), (0, bytes.len()));
+    assert!(matches!(
+        n.get("type").unwrap().value,
+        Value::Str(Cow::Borrowed("page_view"))
+    ));
+    // Trailing bytes, or bytes cut short, are not one value.
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(read_value(&longer).is_none());
+    assert!(read_value(&bytes[..bytes.len() - 1]).is_none());
+    // Each stored event's `at..end` is its value's bytes, as `encode_array` strings them.
+    let state = encode_state(&[("a.0".into(), node(v.clone())), ("a.1".into(), node(v))]);
+    let (events, problem) = read_state(&state).unwrap();
+    assert!(problem.is_none());
+    let spans: Vec<&[u8]> = events
+        .iter()
+        .map(|(_, n)| &state[n.at as usize..n.end as usize])
+        .collect();
+    assert!(spans.iter().all(|s| *s == &bytes[..]));
+    let array = encode_array(spans.into_iter());
+    let back = read_value(&array).unwrap();
+    assert!(matches!(&back.value, Value::Arr(items) if items.len() == 2));
 }

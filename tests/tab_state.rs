@@ -2,6 +2,7 @@
 //! event's id (`to_text` / `from_text`): every recording is kept once, however many tabs
 //! wrote it and whichever wrote last; state written before ids still reads and merges.
 
+use leadscore::state::codec::from_json;
 use leadscore::{RuleSet, Visitor};
 
 const RULES: &str = r#"{ "version": "t", "pages": [{ "category": "pricing", "match": ["/pricing/**"] }],
@@ -21,7 +22,11 @@ fn view(url: &str, ts: u64, dwell: u64) -> String {
 fn tab(set: &RuleSet, events: &[(String, &str)]) -> Visitor {
     let mut v = Visitor::default();
     for (text, id) in events {
-        v.push_with_id(set.event_from_text(text).unwrap(), text, id);
+        v.push_with_id(
+            set.event_from_text(text).unwrap(),
+            &from_json(text).unwrap(),
+            id,
+        );
     }
     v
 }
@@ -96,7 +101,7 @@ fn a_longer_reading_of_a_page_view_wins_and_only_replaces_its_own_view() {
     );
     a.update_page_view(
         set.event_from_text(&view("/pricing", 1, 9000)).unwrap(),
-        &view("/pricing", 1, 9000),
+        &from_json(&view("/pricing", 1, 9000)).unwrap(),
         "a.0",
     );
     assert_eq!(a.len(), 2);
@@ -175,4 +180,66 @@ fn hostile_ids_are_ignored_not_trusted() {
         assert_eq!(v.len(), 1, "{ids}");
         assert!(!v.to_text().contains("\"ids\""), "{ids}: {}", v.to_text());
     }
+}
+
+/// The binary state (format 2, what the tag stores): ids and events read back, merges by
+/// id as the text did, and an older tag's personal data is cleaned as it is read.
+#[test]
+fn binary_state_keeps_ids_events_and_page_journals() {
+    let set = rules();
+    let a = tab(
+        &set,
+        &[
+            (view("/pricing", 1, 0), "p1.0"),
+            (view("/pricing", 2, 0), "p2.0"),
+            (r#"{"type":"note","ts":3,"props":{"n":"é"}}"#.into(), "p1.1"),
+        ],
+    );
+    let loaded = Visitor::from_bytes(&set, &a.to_bytes()).unwrap();
+    assert!(loaded.refused.is_empty() && loaded.damaged.is_none() && !loaded.scrubbed);
+    assert_eq!(loaded.visitor.to_text(), a.to_text());
+    // One page's journal: only the events with its ids.
+    let (journal, n) = a.to_bytes_of("p1.");
+    assert_eq!(n, 2);
+    let mine = Visitor::from_bytes(&set, &journal).unwrap().visitor;
+    assert_eq!(mine.len(), 2);
+    // Merging the copy back gains nothing; a copy without one event is behind.
+    let mut b = loaded.visitor;
+    let m = b.merge(Visitor::from_bytes(&set, &a.to_bytes()).unwrap().visitor);
+    assert!(!m.gained && !m.behind);
+    let m = b.merge(mine);
+    assert!(!m.gained && m.behind);
+}
+
+#[test]
+fn binary_state_is_cleaned_checked_and_read_up_to_damage() {
+    let set = rules();
+    let old = r#"{"v":1,"events":[{"type":"page_view","ts":1,"url":"/pricing?email=jo%40x.io","dwellMs":0},{"type":"nope","ts":2},{"type":"page_view","ts":3,"url":"/pricing","dwellMs":0}],"ids":["a.0","a.1","a.2"]}"#;
+    // As an older tag's text converted by the page (www/tag/values.js), before any cleaning.
+    let mut bytes = b"LS\x02\x03".to_vec();
+    let node = leadscore::json::read(old).unwrap();
+    let events = node.get("events").unwrap();
+    let leadscore::json::Value::Arr(items) = &events.value else {
+        panic!()
+    };
+    for (i, item) in items.iter().enumerate() {
+        let id = format!("a.{i}");
+        bytes.push(id.len() as u8);
+        bytes.extend(id.as_bytes());
+        bytes.extend(leadscore::state::codec::encode(&item.value));
+    }
+    let loaded = Visitor::from_bytes(&set, &bytes).unwrap();
+    assert_eq!(loaded.removed, ["url"]);
+    assert!(loaded.scrubbed, "to be written back clean");
+    assert_eq!(loaded.refused.len(), 1);
+    assert_eq!(loaded.refused[0].path, "events[1].type");
+    assert_eq!(loaded.visitor.len(), 2);
+    assert!(!loaded.visitor.to_text().contains("jo"));
+    // Cut inside the last event: the two before it are kept, the damage named.
+    let cut = Visitor::from_bytes(&set, &bytes[..bytes.len() - 4]).unwrap();
+    assert_eq!(cut.visitor.len(), 1, "the refused one is not kept either");
+    assert_eq!(cut.damaged.unwrap().path, "events[2]");
+    // Not state at all.
+    assert!(Visitor::from_bytes(&set, b"{\"v\":1}").is_err());
+    assert!(Visitor::from_bytes(&set, b"LS\x09\x00").is_err());
 }

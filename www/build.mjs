@@ -112,6 +112,10 @@ function trapPanicPaths(file) {
   // format! reaches Display through `fmt::write` and pointers, invisible in the code below.
   const writer = funcs.find((f) => /::fmt::(write|format)\b/.test(f.name));
   if (writer) throw new Error(`the tag's wasm formats text (${writer.name} is linked): find the format! that reached it`);
+  // Events and stored state reach the tag's core as typed values (src/core/state/codec.rs): the
+  // JSON reader must not come back into every visitor's download.
+  const reader = funcs.find((f) => /leadscore::json::(Parser|parse|read|number::parse)\b/.test(f.name));
+  if (reader) throw new Error(`the tag's wasm reads JSON (${reader.name} is linked): events and state cross as typed values`);
   for (const f of funcs) {
     if (!f.body || trap.includes(f)) continue;
     const text = binaryen.emitText(f.body);

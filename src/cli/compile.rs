@@ -1,5 +1,5 @@
 //! `leadscore compile`: validates a rules file as `check` does and writes its compiled
-//! form (src/compiled), the only rules the site tag reads.
+//! form (src/core/compiled), the only rules the site tag reads.
 
 use crate::args::Flags;
 use crate::output::{name, problem_line};

@@ -181,12 +181,18 @@ impl Index {
 /// sequence) among events with `ts ≤ now`, in order, before any counting.
 pub fn candidates(rule: &Rule, events: &[Event], index: &Index) -> Vec<usize> {
     match &rule.when {
-        When::Event(c) => index
-            .bucket(c)
-            .iter()
-            .map(|&i| i as usize)
-            .filter(|&i| matches(c, &events[i]))
-            .collect(),
+        When::Event(c) => {
+            // Sized once: a filtered collect grows step by step, and this runs for every
+            // rule each time the tag reads the score.
+            let bucket = index.bucket(c);
+            let mut out = Vec::with_capacity(bucket.len());
+            for &i in bucket {
+                if matches(c, &events[i as usize]) {
+                    out.push(i as usize);
+                }
+            }
+            out
+        }
         When::Sequence {
             steps,
             max_span_days,

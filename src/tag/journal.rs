@@ -1,5 +1,5 @@
 //! Each page's own events, under a key of its own beside the shared state
-//! (`<key>:page:<page id>`, the same text format). It is written on every event the page
+//! (`<key>:page:<page id>`, the same binary format). It is written on every event the page
 //! records (the shared state only when the page folds: see `super::tracker`), so it is
 //! what keeps an event of a page that is killed before it folds. The shared key has many writers, and in
 //! Chromium a tab's process reads a copy of `localStorage` that another tab's write reaches
@@ -13,6 +13,7 @@
 
 use crate::prelude::*;
 
+use crate::state::codec::base64_encode;
 use crate::state::Visitor;
 use web_sys::Storage;
 
@@ -55,11 +56,9 @@ impl Journal {
         if self.key.is_empty() {
             return true;
         }
-        let text = v.to_text_of(&self.ids);
-        if text.starts_with("{\"v\":1,\"events\":[]") {
-            s.remove_item(&self.key).is_ok()
-        } else {
-            s.set_item(&self.key, &text).is_ok()
+        match v.to_bytes_of(&self.ids) {
+            (_, 0) => s.remove_item(&self.key).is_ok(),
+            (bytes, _) => s.set_item(&self.key, &base64_encode(&bytes)).is_ok(),
         }
     }
 

@@ -25,11 +25,13 @@ use crate::prelude::*;
 use super::journal::{Journal, IDLE_MS};
 use super::{js_error, js_problem};
 use crate::engine::Tally;
-use crate::json::{self, write_str};
+use crate::error::{Error, ErrorKind};
+use crate::json::write_str;
 use crate::matched::Matched;
 use crate::privacy;
 use crate::rules::RuleSet;
-use crate::state::Visitor;
+use crate::state::codec::{base64_decode, base64_encode, read_value};
+use crate::state::{Loaded, Visitor};
 use wasm_bindgen::prelude::*;
 
 /// Fields named at most in the warning about data not kept.
@@ -78,16 +80,23 @@ pub struct Tracker {
     unfolded: u32,
     /// The events' matches, kept between results: each result matches only what changed.
     matched: Matched,
+    /// Recorded since this page's journal was last written: [`Tracker::flush`] has work.
+    journal_due: bool,
+    /// The page's converter of `{"v":1,…}` text (an older tag's) to the binary state:
+    /// JavaScript has a JSON reader for free, so the wasm needs none (www/tag/values.js).
+    migrate: js_sys::Function,
 }
 
 #[wasm_bindgen]
 impl Tracker {
-    /// Reads the compiled rules (src/compiled: throws an `Error` with the code of what is
+    /// Reads the compiled rules (src/core/compiled: throws an `Error` with the code of what is
     /// wrong with them, `not_compiled`, `format_version`, `truncated`, `corrupt` or
     /// `bad_contents`) and, when the visitor's consent answer (or, without one, `by_default`)
     /// allows it, restores the state stored under `key` in `storage` (the page's
     /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
     /// this page's id, which the ids of the events it records start with (`page.n`).
+    /// `migrate(text)` turns stored `{"v":1,…}` text into the binary state, as the base64
+    /// text that is stored (null when it is not state).
     #[wasm_bindgen(constructor)]
     pub fn new(
         rules: &[u8],
@@ -96,6 +105,7 @@ impl Tracker {
         now: f64,
         storage: Option<web_sys::Storage>,
         page: &str,
+        migrate: js_sys::Function,
     ) -> Result<Tracker, JsValue> {
         let set = crate::compiled::decode(rules).map_err(|e| js_error(&e))?;
         let mut t = Tracker {
@@ -117,6 +127,8 @@ impl Tracker {
             dirty: false,
             unfolded: 0,
             matched: Matched::default(),
+            journal_due: false,
+            migrate,
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default) && !t.broken;
@@ -129,18 +141,20 @@ impl Tracker {
         Ok(t)
     }
 
-    /// Records one event (JSON text) under `id`, unique to this page (a page id and a
+    /// Records one event (its value in the stored state's binary form, src/core/state/codec.rs,
+    /// as www/tag/values.js encodes it) under `id`, unique to this page (a page id and a
     /// counter). Returns null, or the problem `{code, path, message}` when the event is not
     /// valid for these rules; an invalid event is not stored. Persisted in this page's
-    /// journal at once; in the shared state at the next [`Tracker::fold`].
-    pub fn record(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+    /// journal at the next [`Tracker::flush`] (the end of the page's task); in the shared
+    /// state at the next [`Tracker::fold`].
+    pub fn record(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, false)
     }
 
     /// Records a newer reading (longer `dwellMs`) of the page view recorded under `id`,
     /// replacing it.
     #[wasm_bindgen(js_name = updatePageView)]
-    pub fn update_page_view(&mut self, event: &str, id: &str, now: f64) -> JsValue {
+    pub fn update_page_view(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
         self.apply(event, id, now, true)
     }
 
@@ -180,13 +194,14 @@ impl Tracker {
         o
     }
 
-    /// The stored events as a JSON array text, for support and server-side re-scoring.
-    pub fn events(&self) -> String {
-        self.visitor.events_text()
+    /// The stored events as one array value in the binary form, for support and
+    /// server-side re-scoring: the page decodes it and writes the JSON text.
+    pub fn events(&self) -> Vec<u8> {
+        self.visitor.events_bytes()
     }
 
-    /// The payload digest of an events text (as `events()` returned it): the same function
-    /// `leadscore verify` checks it with.
+    /// The payload digest of an events text (the page's JSON.stringify of `events()`): the
+    /// same function `leadscore verify` checks it with.
     pub fn digest(&self, events_text: &str) -> String {
         crate::payload::digest(events_text)
     }
@@ -226,6 +241,24 @@ impl Tracker {
             self.save(now);
         }
         changed || self.visitor.len() != before
+    }
+
+    /// Writes this page's journal (its own events only: a small write) when it recorded
+    /// since the last write. The page calls it once per task, in a microtask after the
+    /// task's events, so a burst of events is one write, and a page killed between tasks
+    /// has lost nothing. A full quota folds at once, which prunes the shared state to make
+    /// room; so does a page that records without pause ([`FOLD_EVERY`]).
+    pub fn flush(&mut self, now: f64) {
+        if !core::mem::take(&mut self.journal_due) || !self.persist {
+            return;
+        }
+        let written = match self.storage.clone() {
+            Some(s) => self.journal.write(&s, &self.visitor),
+            None => false,
+        };
+        if !written || self.unfolded >= FOLD_EVERY {
+            self.fold(now);
+        }
     }
 
     /// Writes the shared state: what storage holds merged with this page's events,
@@ -329,27 +362,30 @@ impl Tracker {
 }
 
 impl Tracker {
-    fn apply(&mut self, text: &str, id: &str, now: f64, update: bool) -> JsValue {
-        // Checked as given (errors point into the caller's text), then kept without
-        // personal data: what is stored and sent is the cleaned text.
-        // Read once: checked and cleaned from the same tree (this runs for every event).
-        let node = match json::read(text) {
-            Ok(node) => node,
-            Err(err) => return js_problem(&err),
+    fn apply(&mut self, bytes: &[u8], id: &str, now: f64, update: bool) -> JsValue {
+        // Checked as given (errors name the field), then kept without personal data:
+        // what is stored and sent is the cleaned value. Read once, borrowed from `bytes`.
+        let Some(node) = read_value(bytes) else {
+            let kind = ErrorKind::InvalidValue("the event could not be read");
+            return js_problem(&Error::new(kind, ""));
         };
-        let e = match self.set.event_in(&node, text) {
+        let e = match self.set.event(&node) {
             Ok(e) => e,
             Err(err) => return js_problem(&err),
         };
-        let kept = privacy::clean_parsed(&self.set, &node, text);
+        let kept = privacy::clean_tree(&self.set, &node);
         self.privacy_warn(&kept.dropped);
-        let Some(clean) = kept.text else {
+        let Some(clean) = kept.node else {
             return JsValue::NULL;
         };
-        let e = match clean == text {
-            true => e,
-            false => match self.set.event_from_text(&clean) {
-                Ok(e) => e,
+        let encoded;
+        let (e, value) = match kept.changed {
+            false => (e, bytes),
+            true => match self.set.event(&clean) {
+                Ok(e) => {
+                    encoded = crate::state::codec::encode(&clean.value);
+                    (e, &encoded[..])
+                }
                 Err(err) => return js_problem(&err),
             },
         };
@@ -357,9 +393,9 @@ impl Tracker {
         // announcing a withdrawal may arrive after this event, and must not be undone by it.
         self.follow_consent(now);
         if update {
-            self.visitor.update_page_view(e, &clean, id);
+            self.visitor.update_page_view(e, value, id);
         } else {
-            self.visitor.push_with_id(e, &clean, id);
+            self.visitor.push_with_id(e, value, id);
         }
         if self.visitor.len() >= self.compact_at {
             self.visitor.compact(&self.set, now);
@@ -368,15 +404,7 @@ impl Tracker {
         if self.persist {
             self.dirty = true;
             self.unfolded += 1;
-            // Only this page's own events: a small write. A full quota folds at once,
-            // which prunes the shared state to make room.
-            let written = match self.storage.clone() {
-                Some(s) => self.journal.write(&s, &self.visitor),
-                None => false,
-            };
-            if !written || self.unfolded >= FOLD_EVERY {
-                self.fold(now);
-            }
+            self.journal_due = true;
         }
         JsValue::NULL
     }
@@ -386,8 +414,8 @@ impl Tracker {
     fn merge_journal(&mut self, key: &str) -> Option<bool> {
         let s = self.storage.as_ref()?;
         let text = s.get_item(key).ok()??;
-        let (v, _) = Visitor::from_text(&self.set, &text).ok()?;
-        let gained = self.visitor.merge(v).gained;
+        let (loaded, _) = self.read_stored(&text)?;
+        let gained = self.visitor.merge(loaded.visitor).gained;
         self.dirty |= gained;
         Some(gained)
     }
@@ -448,11 +476,11 @@ impl Tracker {
         let mut idle = Vec::new();
         for key in self.journal.keys(&s) {
             let journal = s.get_item(&key).ok().flatten();
-            let journal = journal.and_then(|t| Visitor::from_text(&self.set, &t).ok());
+            let journal = journal.and_then(|t| self.read_stored(&t));
             match journal {
                 // A reset or a withdrawal erases every journal with the state, so a
                 // journal without shared state is a page that has not folded yet.
-                Some((v, _)) => {
+                Some((Loaded { visitor: v, .. }, _)) => {
                     if v.events().last().is_none_or(|e| e.ts < now - IDLE_MS) {
                         idle.push(key);
                     }
@@ -515,19 +543,22 @@ impl Tracker {
             }
             Some(t) if Some(&t) == self.last.as_ref() => false,
             Some(t) => {
-                // State written by an older tag may hold personal data: cleaned here.
-                let (clean, dropped) = privacy::clean_state(&self.set, &t);
-                self.privacy_warn(&dropped);
-                self.scrubbed |= clean != t;
-                match Visitor::from_text(&self.set, &clean) {
-                    Ok((stored, dropped)) => {
-                        if !dropped.is_empty() {
+                match self.read_stored(&t) {
+                    Some((loaded, migrated)) => {
+                        // State written by an older tag may hold personal data, or be
+                        // text: cleaned and converted here, and written back.
+                        self.privacy_warn(&loaded.removed);
+                        self.scrubbed |= loaded.scrubbed || migrated;
+                        if loaded.damaged.is_some() {
+                            self.warn("part of the stored state was unreadable and has been reset");
+                        } else if !loaded.refused.is_empty() {
                             self.warn("stored events that these rules do not accept were dropped");
                         }
-                        self.behind = self.visitor.merge(stored).behind;
+                        let behind = self.visitor.merge(loaded.visitor).behind;
+                        self.behind = behind || loaded.damaged.is_some();
                     }
                     // Not our state (corrupt or foreign): it is replaced on the next save.
-                    Err(_) => {
+                    None => {
                         self.behind = true;
                         self.warn("the stored state was unreadable and has been reset");
                     }
@@ -538,19 +569,39 @@ impl Tracker {
         }
     }
 
+    /// Reads a stored value (the state or a journal): base64 of the binary state, or
+    /// `{"v":1,…}` text of an older tag, converted by the page (see `migrate`). None when
+    /// it is neither; the flag says it was converted.
+    fn read_stored(&self, text: &str) -> Option<(Loaded, bool)> {
+        let migrated = text.starts_with('{');
+        let converted;
+        let text = match migrated {
+            false => text,
+            true => {
+                // The binary state as base64, as it is stored (or null: not state).
+                let out = self.migrate.call1(&JsValue::NULL, &text.into()).ok()?;
+                converted = out.as_string()?;
+                &converted
+            }
+        };
+        let bytes = base64_decode(text)?;
+        Some((Visitor::from_bytes(&self.set, &bytes).ok()?, migrated))
+    }
+
     fn save(&mut self, now: f64) {
         let Some(s) = self.storage.clone() else {
             return self.fall_back("localStorage is not available");
         };
         self.dirty = false;
         self.unfolded = 0;
-        let mut text = self.visitor.to_text();
+        self.journal_due = false;
+        let mut text = base64_encode(&self.visitor.to_bytes());
         if s.set_item(&self.key, &text).is_err() {
             // Quota: prune now and keep only the newer half, then try once more.
             self.visitor.compact(&self.set, now);
             let half = self.visitor.len() / 2;
             self.visitor.keep_newest(half);
-            text = self.visitor.to_text();
+            text = base64_encode(&self.visitor.to_bytes());
             if s.set_item(&self.key, &text).is_err() {
                 return self.fall_back("localStorage is full");
             }

@@ -11,6 +11,7 @@
 // identify wins), and globs: a page pattern becomes the fact `page` before the engine sees
 // the event, and a `matches` / form glob is a custom operator written in JS.
 // Events arrive in time order (the bench's journeys do); leadscore also takes any order.
+import { encode } from '../../www/tag/values.js';
 
 const DAY = 86400000;
 
@@ -255,7 +256,8 @@ function scorer(c, eventHits, traitsHold) {
 // ---- leadscore -------------------------------------------------------------------------
 
 /** leadscore's tag core (`Tracker`, in memory: no storage), with the result decoded. It
- * reads the rules compiled (`leadscore compile`), as the tag does. */
+ * reads the rules compiled (`leadscore compile`), and takes each event as typed values
+ * (www/tag/values.js), as the tag does. */
 export function leadscoreScorer(compiled, Tracker) {
   let tracker = null;
   let meta = null;
@@ -263,14 +265,14 @@ export function leadscoreScorer(compiled, Tracker) {
     // One Tracker (the rules read once), forgotten between visitors as reset() does.
     visitor: (now) => {
       if (!tracker) {
-        tracker = new Tracker(compiled, 'bench', false, now, null, 'bench');
+        tracker = new Tracker(compiled, 'bench', false, now, null, 'bench', () => null);
         meta = JSON.parse(tracker.meta());
       } else tracker.reset();
       tracker.ids = 0;
       return tracker;
     },
     add(t, e) {
-      const problem = t.record(JSON.stringify(e), `${++t.ids}`, e.ts);
+      const problem = t.record(encode(e), `${++t.ids}`, e.ts);
       if (problem) throw new Error(`leadscore refused a bench event: ${problem.code} ${problem.path}`);
     },
     score(t, now) {

@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: a real server on 127.0.0.1 serving the built site,
 // Debian's Chromium through playwright-core, and the native `leadscore` binary to check
 // that the browser's numbers equal the CLI's on the same events and `now`.
+import { decodeState } from '../../www/tag/values.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,4 +91,21 @@ export function tagPage({ attrs = 'data-rules="/leadscore/rules.lsc"', head = ''
     res.end(`<!doctype html><html><head><meta charset="utf-8"><title>t</title>${head}
 <script async src="/leadscore/leadscore.js" ${attrs}></script></head><body>${body}</body></html>`);
   };
+}
+
+/** What the tag stored under a key, read as a person debugging it would: `{ v, events,
+ * ids }` from the binary state (version 2, base64) or from an older tag's `{"v":1,…}`
+ * text; null when nothing is stored. */
+export function readState(text) {
+  if (text == null) return null;
+  if (text.startsWith('{')) return JSON.parse(text);
+  return decodeState(new Uint8Array(Buffer.from(text, 'base64')));
+}
+
+/** Every `leadscore…` key in the page's localStorage, states and journals decoded with
+ * `readState` (what a check for data that must not be stored reads), other values as text. */
+export async function storedStates(page) {
+  const all = await page.evaluate(() => Object.entries(localStorage).filter(([k]) => k.startsWith('leadscore')));
+  const state = (v) => { try { return readState(v); } catch { return v; } };
+  return Object.fromEntries(all.map(([k, v]) => [k, /:consent$|:debug:/.test(k) ? v : state(v)]));
 }

@@ -1,11 +1,12 @@
 // Recording an event writes only the page's journal; the shared state is written when the
-// page is idle, hidden or left (src/web/tracker.rs). A tab killed before any of those, with
+// page is idle, hidden or left (src/tag/tracker.rs). A tab killed before any of those, with
 // no pagehide and no timer run, must still have lost nothing: the next page finds its events.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, inlineRules, launch, open, root, site, snapshot, tagPage } from './helpers.mjs';
+import { cliScore, goto, inlineRules, launch, open, readState, root, site, snapshot, storedStates, tagPage } from './helpers.mjs';
 
 const RULES = JSON.stringify({
   version: 'journal-1', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
@@ -23,7 +24,11 @@ let browser;
 let web;
 before(async () => {
   browser = await launch();
-  web = await site({ '/t/tab': tagPage({ attrs: '', head: inlineRules(RULES) }) });
+  web = await site({
+    '/t/tab': tagPage({ attrs: '', head: inlineRules(RULES) }),
+    // A page of the same site without this tag: where an older tag's tab writes storage.
+    '/t/plain': (req, res) => { res.writeHead(200, { 'content-type': 'text/html' }); res.end('<!doctype html><p>older tag'); },
+  });
 });
 after(async () => {
   await browser?.close();
@@ -73,13 +78,13 @@ describe('folding', () => {
     await a.evaluate(() => leadscore.track('note', { n: 'idle' }));
     assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), null);
     await a.clock.runFor(1500);
-    assert.match(await a.evaluate((k) => localStorage.getItem(k), KEY), /idle/);
+    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), KEY))), /idle/);
     await a.evaluate(() => leadscore.track('note', { n: 'hidden' }));
     await a.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    assert.match(await a.evaluate((k) => localStorage.getItem(k), KEY), /hidden/);
+    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), KEY))), /hidden/);
     assert.deepEqual(a.errors, []);
     await context.close();
   });
@@ -108,6 +113,49 @@ describe('storage written by the previous tag', () => {
     const quiet = page.logs.filter((l) => l.type === 'warning' && l.text.startsWith('leadscore'));
     assert.deepEqual(quiet, [], 'no warning: nothing unreadable, nothing dropped');
     assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('is converted to the binary state losing nothing, which a reload reads back', async () => {
+    const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
+    const context = await browser.newContext();
+    await context.clock.install({ time: 1795165217642 + 60_000 });
+    await context.addInitScript(([storage, origin]) => {
+      if (sessionStorage.getItem('planted')) return;
+      for (const [k, v] of Object.entries(storage)) localStorage.setItem(k, v.replaceAll('ORIGIN', origin));
+      sessionStorage.setItem('planted', '1');
+    }, [storage, web.url]);
+    const page = await open(context, `${web.url}/pricing`);
+    const first = await snapshot(page);
+    const state = (await storedStates(page))[KEY];
+    assert.equal(state.v, 2, 'stored as the binary state');
+    const old = (events) => events.filter((e) => e.ts < 1795165217643);
+    assert.deepEqual(old(state.events), old(first.events), 'every event of the old state and journals');
+    assert.equal(old(state.events).length, 5);
+    await goto(page, `${web.url}/pricing`);
+    const again = await snapshot(page);
+    assert.deepEqual(old(again.events), old(first.events), 'read back from the binary state');
+    assert.deepEqual(again.result, cliScore(again.events, again.now));
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('written by an older tag in another tab while this one runs, is merged', async () => {
+    const context = await browser.newContext();
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=new`);
+    await a.evaluate(() => leadscore.track('note', { n: 'new' }));
+    const b = await context.newPage();
+    await b.goto(`${web.url}/t/plain`);
+    const v1 = JSON.stringify({ v: 1, events: [{ type: 'note', ts: T0 + 5, props: { n: 'old-tag' } }], ids: ['oldtab.0'] });
+    await b.evaluate(([k, v]) => localStorage.setItem(`${k}:page:oldtab`, v), [KEY, v1]);
+    await a.waitForFunction(() => leadscore.events().some((e) => e.props && e.props.n === 'old-tag'), null, { timeout: 5000 });
+    const { now, result, events } = await snapshot(a);
+    assert.deepEqual(notes(events).sort(), ['new', 'old-tag']);
+    const rulesFile = join(mkdtempSync(join(tmpdir(), 'leadscore-journal-')), 'rules.json');
+    writeFileSync(rulesFile, RULES);
+    assert.deepEqual(result, cliScore(events, now, rulesFile));
+    assert.deepEqual(a.errors, []);
     await context.close();
   });
 });

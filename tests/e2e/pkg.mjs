@@ -32,7 +32,7 @@ export function project(files = {}) {
   return dir;
 }
 
-/** FNV-1a 64 of the events' text, as src/payload.rs computes the digest. */
+/** FNV-1a 64 of the events' text, as src/core/payload.rs computes the digest. */
 export function digest(text) {
   let h = 0xcbf29ce484222325n;
   for (const b of Buffer.from(text, 'utf8')) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);

@@ -42,6 +42,46 @@ const warnings = (page) => page.logs.filter((l) => l.type === 'warning' && l.tex
 const errors = (page) => page.logs.filter((l) => l.type === 'error' && l.text.includes('leadscore'));
 
 describe('hostile arguments', () => {
+  it('typed values: what JSON.stringify would write is stored, too deep or too large is a clear problem', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${web.url}/t/plain`);
+    const out = await page.evaluate(() => {
+      let deep = 'x';
+      for (let i = 0; i < 100; i++) deep = i % 2 ? { d: deep } : [deep];
+      const props = [
+        { webinar_id: NaN }, { webinar_id: -Infinity }, { webinar_id: new Date(0) }, { webinar_id: new String('boxed') },
+        { webinar_id: 'w-skip', extra: undefined, fn() {}, [Symbol('s')]: 1 },
+        new (class W { constructor() { this.webinar_id = 'w-class'; } })(),
+        { webinar_id: new Map([['a', 1]]) }, { webinar_id: [1, undefined, () => 1, 2.5e-300] },
+        { webinar_id: 'é ☃ \u{1F600} \ud800' },
+      ];
+      const stored = props.map((p) => leadscore.track('webinar_attended', p));
+      const want = props.map((p) => JSON.parse(JSON.stringify(p)));
+      const bad = {
+        deep: leadscore.track('webinar_attended', { webinar_id: deep }),
+        huge: leadscore.track('webinar_attended', { webinar_id: 'x'.repeat(4 << 20) }),
+        sparse: leadscore.track('webinar_attended', { webinar_id: new Array(1e8) }),
+        traits: leadscore.identify({ seniority: deep }),
+      };
+      const events = leadscore.events().filter((e) => e.type === 'webinar_attended').map((e) => e.props);
+      const ok = leadscore.track('webinar_attended', { webinar_id: 'after' });
+      return { stored, want, events, bad, ok, inert: leadscore.inert };
+    });
+    out.stored.forEach((r, i) => assert.deepEqual(r, { ok: true }, `value ${i}`));
+    // Strings the page wrote as lone surrogates are kept as U+FFFD, as UTF-8 must.
+    out.want[8].webinar_id = out.want[8].webinar_id.replace('\ud800', '\ufffd');
+    assert.deepEqual(out.events, out.want, 'stored as JSON.stringify writes them');
+    assert.equal(out.bad.deep.error.code, 'too_deep');
+    assert.equal(out.bad.huge.error.code, 'too_large');
+    assert.equal(out.bad.sparse.error.code, 'too_large');
+    assert.equal(out.bad.traits.error.code, 'too_deep');
+    assert.deepEqual(out.ok, { ok: true }, 'the tag keeps working');
+    assert.equal(out.inert, false);
+    assert.deepEqual(errors(page), []);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
   it('a BigInt, a cycle, a throwing getter or toJSON, a Proxy fail their call only', async () => {
     const context = await browser.newContext();
     const page = await open(context, `${web.url}/t/plain`);

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, launch, open, site, tagPage, inlineRules } from './helpers.mjs';
+import { cliScore, goto, launch, open, readState, site, tagPage, inlineRules } from './helpers.mjs';
 
 // Every page view and every note counts (maxCount high enough that compaction keeps all).
 const RULES = JSON.stringify({
@@ -126,8 +126,9 @@ describe('consent across tabs', () => {
     await b.evaluate(() => leadscore.track('note', { n: 'b-after' }));
     await settled([a, b]);
     // In B's journal at once, in the shared state when B folds (idle, hidden or left).
-    await a.waitForFunction((k) => (localStorage.getItem(k) || '').includes('b-after'), KEY, { timeout: 5000 });
-    const state = JSON.parse(await stored(a));
+    // The stored state is base64 of typed values: its strings are plain in the decoded bytes.
+    await a.waitForFunction((k) => { const v = localStorage.getItem(k) || ''; try { return atob(v).includes('b-after'); } catch { return false; } }, KEY, { timeout: 5000 });
+    const state = readState(await stored(a));
     assert.deepEqual(notes(state.events).sort(), ['b-after', 'b-memory']);
     await context.close();
   });

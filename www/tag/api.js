@@ -4,6 +4,7 @@
 // working; only a fault of the core (a wasm trap) makes it inert, with one console error.
 import init, { Tracker } from './leadscore_core.js';
 import { collect, cleanUrl, handsOff } from './collect.js';
+import { encode, decode as decodeValue, migrate, ValueError } from './values.js';
 
 const DEFAULT_KEY = 'leadscore:v1';
 /** How long the page is idle (no event recorded) before it folds its journal into the
@@ -125,14 +126,14 @@ function report(e) {
   if (reported) return;
   reported = true;
   const where = e && e.path ? ` at ${e.path}${e.line ? ` (line ${e.line}, column ${e.column})` : ''}` : '';
-  // The tag's core has no panic messages (see src/web/mod.rs): a panic arrives as a trap.
+  // The tag's core has no panic messages (see src/tag/lib.rs): a panic arrives as a trap.
   const what = typeof WebAssembly === 'object' && e instanceof WebAssembly.RuntimeError
     ? `internal error in the scoring core (${e.message})` : e && e.message || e;
   console.error(`leadscore: stopped${e && e.code ? ` [${e.code}]` : ''}${where}: ${what}. The page is unaffected.`);
 }
 
 /** The contract's result (§3) from the numbers `Tracker.result` returns (layout in
- * src/web/tracker.rs) and the names of `Tracker.meta`: the numbers arrive as the engine
+ * src/tag/tracker.rs) and the names of `Tracker.meta`: the numbers arrive as the engine
  * computed them, so they equal `leadscore score` bit for bit. */
 export function decode(meta, n) {
   const categories = {};
@@ -217,7 +218,9 @@ function coreOf(rules, o) {
   // Without a stored consent answer (`${key}:consent`, read by the core before each write).
   const byDefault = navigator.globalPrivacyControl !== true && o.consent !== 'required';
   const page = pageId();
-  return { key, page, tracker: faultsMarked(new Tracker(rules, key, byDefault, Date.now(), localStorageOrNull(), page)) };
+  // `{"v":1,…}` text an earlier tag stored is converted here, on the core's first read of it.
+  const fromV1 = (text) => { try { return migrate(text); } catch { return null; } };
+  return { key, page, tracker: faultsMarked(new Tracker(rules, key, byDefault, Date.now(), localStorageOrNull(), page, fromV1)) };
 }
 
 /** Resolves in a later task: `scheduler.yield()` where there is one, else a message. */
@@ -296,17 +299,36 @@ function createApi({ key, page, tracker }, o, handoffModule) {
     return views.get(k);
   };
   // Recording writes only this page's journal; the shared state is written (folded) when
-  // the page is idle, hidden or left (see src/web/tracker.rs).
+  // the page is idle, hidden or left (see src/tag/tracker.rs).
   let foldTimer = 0;
   const fold = () => { clearTimeout(foldTimer); foldTimer = 0; tracker.fold(Date.now()); };
   const foldSoon = () => { if (!foldTimer) foldTimer = setTimeout(guard(fold, null), FOLD_MS); };
-  const recorded = (problem) => { foldSoon(); return outcome(problem); };
-  const record = (event) => recorded(tracker.record(JSON.stringify(event), idOf(event, true), Date.now()));
+  // This page's journal is written once per task, in a microtask after the task's events
+  // (Tracker.flush): a burst of events is one write, and nothing is lost between tasks.
+  let flushing = false;
+  const flush = guard(() => { flushing = false; tracker.flush(Date.now()); }, null);
+  const recorded = (problem) => {
+    if (!flushing) { flushing = true; queueMicrotask(flush); }
+    foldSoon();
+    return outcome(problem);
+  };
+  // Events cross as typed values (www/tag/values.js), not JSON text: what JSON.stringify
+  // would refuse throws here (invalid_argument); too deep or too large is a problem.
+  const bytesOf = (event) => {
+    try { return encode(event); } catch (e) { if (e instanceof ValueError) return e; throw e; }
+  };
+  const record = (event) => {
+    const bytes = bytesOf(event);
+    if (bytes instanceof ValueError) return failure(bytes.code, bytes.message);
+    return recorded(tracker.record(bytes, idOf(event, true), Date.now()));
+  };
+  // The stored events, as the core holds them, in JavaScript and as JSON text.
+  const storedEvents = () => decodeValue(tracker.events());
   // The CRM payload as text: the events exactly as stored, so the digest that
   // `leadscore verify` recomputes over them matches byte for byte.
   const payloadText = () => {
     const ts = Date.now();
-    const events = tracker.events();
+    const events = JSON.stringify(storedEvents());
     return `{"v":1,"ts":${ts},"digest":"${tracker.digest(events)}","result":${JSON.stringify(result(ts))},"events":${events}}`;
   };
 
@@ -342,7 +364,7 @@ function createApi({ key, page, tracker }, o, handoffModule) {
      * `leadscore verify` re-scores it on the server. */
     payload: guard(() => JSON.parse(payloadText()), null, null),
     /** The stored events (contract §2), e.g. for `leadscore score` on a server. */
-    events: guard(() => JSON.parse(tracker.events()), () => [], () => []),
+    events: guard(storedEvents, () => [], () => []),
     reset: guard(() => { tracker.reset(); changed(); return { ok: true }; }, () => failure('inert', 'leadscore is not running')),
     /** consent(true) persists from now on; consent(false) erases what is stored, in
      * every tab, which then score their page in memory only. */
@@ -367,7 +389,7 @@ function createApi({ key, page, tracker }, o, handoffModule) {
   // Internal hooks for the collectors and the hand-off (not part of the public API).
   const hooks = {
     record: guard(record, null),
-    updatePageView: guard((e) => recorded(tracker.updatePageView(JSON.stringify(e), idOf(e, false), Date.now())), null),
+    updatePageView: guard((e) => recorded(tracker.updatePageView(encode(e), idOf(e, false), Date.now())), null),
     emailType: guard(emailType, null, null),
     dwellMarks: guard(() => Array.from(tracker.dwellMarks()), () => [], () => []),
   };

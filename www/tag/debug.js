@@ -90,7 +90,7 @@ export function panel(api, debug = {}) {
     return body;
   };
 
-  // (rule index, code, a, b) per rule that has not scored; codes in src/web/tracker.rs.
+  // (rule index, code, a, b) per rule that has not scored; codes in src/tag/tracker.rs.
   function whyNot() {
     const n = safe(() => debug.whyNot(), []);
     const out = [];

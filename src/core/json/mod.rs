@@ -490,6 +490,40 @@ pub fn write_num(out: &mut String, n: f64) {
     }
 }
 
+/// Appends a value as compact JSON text (keys in order), as JavaScript's JSON.stringify
+/// writes it save for the spelling of some numbers (`1e21` as digits).
+#[cfg(feature = "std")]
+pub fn write_value(out: &mut String, v: &Value<'_>) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Num(n) => write_num(out, *n),
+        Value::Str(s) => write_str(out, s),
+        Value::Arr(items) => {
+            out.push('[');
+            for (i, n) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, &n.value);
+            }
+            out.push(']');
+        }
+        Value::Obj(fields) => {
+            out.push('{');
+            for (i, (k, n)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str(out, k);
+                out.push(':');
+                write_value(out, &n.value);
+            }
+            out.push('}');
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

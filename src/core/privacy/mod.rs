@@ -1,6 +1,6 @@
 //! What personal data the site tag keeps: none. Every event the tag records (from its
 //! collectors, `track()` and `identify()`) and every stored event it reads back passes
-//! through [`clean_event`] before it is kept, stored or sent, so what is kept is decided
+//! through [`clean_tree`] before it is kept, stored or sent, so what is kept is decided
 //! here, once, for all of them:
 //!
 //! - traits: only those some traits rule reads (a condition's `field`), plus `email_type`.
@@ -16,15 +16,14 @@
 //!
 //! What was dropped is reported by key (`traits.phone`, `props.webinar_id`, `url`), never
 //! by value, so the tag can say so once without repeating the data. An identify left with
-//! no traits is not recorded at all. Events without personal data keep their exact text.
+//! no traits is not recorded at all. Events without personal data are kept as they are.
 
 use crate::prelude::*;
 use alloc::borrow::Cow;
 
 use crate::conditions::Field;
-use crate::json::{self, write_str, Node, Value};
+use crate::json::{Node, Value};
 use crate::rules::{RuleSet, When};
-use crate::text::slice;
 
 pub mod detect;
 pub mod url;
@@ -32,43 +31,60 @@ pub mod url;
 pub use detect::{personal_key, personal_text};
 pub use url::{clean_url, REDACTED};
 
-/// An event as it may be kept.
+/// An event as it may be kept (text: the command line's and the tests' form).
 #[derive(Debug, PartialEq)]
 pub struct Cleaned {
-    /// Its text, rewritten: the same text when nothing was removed (written compactly, as
-    /// the tag's JSON.stringify does); `None` when nothing worth keeping is left (an
-    /// identify without traits).
+    /// Its text, rewritten compactly (as the tag's JSON.stringify writes it); `None` when
+    /// nothing worth keeping is left (an identify without traits).
     pub text: Option<String>,
+    /// What was removed, by key: `traits.KEY`, `props.KEY`, `url`, `form`.
+    pub dropped: Vec<String>,
+}
+
+/// An event's value as it may be kept: what [`clean_tree`] returns.
+#[derive(Debug, PartialEq)]
+pub struct Tree<'a> {
+    /// The value without personal data; `None` when nothing worth keeping is left.
+    pub node: Option<Node<'a>>,
+    /// Whether anything was removed or rewritten (else `node` equals the input).
+    pub changed: bool,
     /// What was removed, by key: `traits.KEY`, `props.KEY`, `url`, `form`.
     pub dropped: Vec<String>,
 }
 
 /// An event's JSON text without personal data. Text that is not an event object is
 /// returned as it is (reading it reports the problem).
+#[cfg(feature = "std")]
 pub fn clean_event(set: &RuleSet, text: &str) -> Cleaned {
-    match json::parse(text) {
-        Ok(node) => clean_parsed(set, &node, text),
-        Err(_) => Cleaned {
+    let Ok(node) = crate::json::parse(text) else {
+        return Cleaned {
             text: Some(text.into()),
             dropped: Vec::new(),
-        },
+        };
+    };
+    let t = clean_tree(set, &node);
+    let text = t.node.map(|n| match t.changed {
+        false => text.to_string(),
+        true => {
+            let mut out = String::with_capacity(text.len());
+            crate::json::write_value(&mut out, &n.value);
+            out
+        }
+    });
+    Cleaned {
+        text,
+        dropped: t.dropped,
     }
 }
 
-/// [`clean_event`] of text already read into `node`: the tag reads each event once.
-pub fn clean_parsed(set: &RuleSet, node: &Node<'_>, text: &str) -> Cleaned {
-    let mut dropped = Vec::new();
-    let mut out = String::with_capacity(text.len());
-    let text = clean_node(set, node, text, &mut out, &mut dropped).then_some(out);
-    Cleaned { text, dropped }
-}
-
-/// Stored state (`{"v":1,"events":[…]}`) with every event cleaned, and what was removed:
-/// how personal data stored by an older tag is cleaned on the next load. Text that is not
-/// state is returned as it is.
+/// Stored state text (`{"v":1,"events":[…]}`) with every event cleaned, and what was
+/// removed. Text that is not state is returned as it is. (The tag cleans its binary state
+/// as it reads it: `Visitor::from_bytes`.)
+#[cfg(feature = "std")]
 pub fn clean_state(set: &RuleSet, text: &str) -> (String, Vec<String>) {
+    use crate::json::write_value;
     let mut dropped = Vec::new();
-    let node = json::parse(text).ok();
+    let node = crate::json::parse(text).ok();
     let v = node.as_ref().and_then(|n| n.get("v"));
     let events = node.as_ref().and_then(|n| n.get("events"));
     let (
@@ -83,138 +99,131 @@ pub fn clean_state(set: &RuleSet, text: &str) -> (String, Vec<String>) {
     };
     let mut out = String::with_capacity(text.len());
     out.push_str("{\"v\":");
-    out.push_str(raw(text, v));
+    write_value(&mut out, &v.value);
     out.push_str(",\"events\":[");
     for item in items {
-        let mark = out.len();
-        if !out.ends_with('[') {
-            out.push(',');
-        }
-        if !clean_node(set, item, text, &mut out, &mut dropped) {
-            out.truncate(mark);
+        let t = clean_tree(set, item);
+        dropped.extend(t.dropped);
+        if let Some(n) = t.node {
+            if !out.ends_with('[') {
+                out.push(',');
+            }
+            write_value(&mut out, &n.value);
         }
     }
     out.push_str("]}");
     (out, dropped)
 }
 
-fn raw<'t>(src: &'t str, n: &Node<'_>) -> &'t str {
-    slice(src, n.at as usize, n.end as usize)
-}
-
-/// Writes the event `node` without personal data to `out`; false when nothing worth
-/// keeping is left (what was written is then to be discarded).
-fn clean_node(
-    set: &RuleSet,
-    node: &Node<'_>,
-    src: &str,
-    out: &mut String,
-    dropped: &mut Vec<String>,
-) -> bool {
+/// The event `node` without personal data (see the module): the one place that decides
+/// what is kept, for events recorded and events read back from storage alike.
+pub fn clean_tree<'a>(set: &RuleSet, node: &Node<'a>) -> Tree<'a> {
+    let mut t = Tree {
+        node: None,
+        changed: false,
+        dropped: Vec::new(),
+    };
     let Value::Obj(fields) = &node.value else {
-        out.push_str(raw(src, node));
-        return true;
+        t.node = Some(node.clone());
+        return t;
     };
     let identify = node.get("type").and_then(Node::as_str) == Some("identify");
     let mut traits_left = 0;
-    let start = out.len();
-    out.push('{');
+    let mut out: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(fields.len());
     for (k, v) in fields {
-        if k == "visitor" {
-            continue;
-        }
-        let mark = out.len();
-        if out.len() > start + 1 {
-            out.push(',');
-        }
-        write_str(out, k);
-        out.push(':');
-        match (k.as_ref(), v.as_str()) {
-            ("url", Some(u)) => {
-                let clean = clean_url(u);
-                if matches!(clean, Cow::Owned(_)) {
-                    dropped.push("url".into());
+        let value = match (k.as_ref(), v.as_str()) {
+            ("visitor", _) => None,
+            ("url", Some(u)) => match clean_url(u) {
+                Cow::Owned(clean) => {
+                    t.dropped.push("url".into());
+                    Some(Value::Str(Cow::Owned(clean)))
                 }
-                write_str(out, &clean);
-            }
+                Cow::Borrowed(_) => Some(v.value.clone()),
+            },
             ("form", Some(f)) if personal_text(f) => {
-                dropped.push("form".into());
-                write_str(out, REDACTED);
+                t.dropped.push("form".into());
+                Some(Value::Str(Cow::Borrowed(REDACTED)))
             }
             // Props all dropped: no `props` at all, as the tag writes an event without any.
-            ("props", _) => {
-                if clean_map(set, v, src, false, out, dropped) == 0 {
-                    out.truncate(mark);
-                }
-            }
-            ("traits", _) => traits_left = clean_map(set, v, src, true, out, dropped),
-            _ => out.push_str(raw(src, v)),
+            ("props", _) => clean_map(set, v, false, &mut t)
+                .filter(|(_, n)| *n > 0)
+                .map(|(m, _)| m),
+            ("traits", _) => clean_map(set, v, true, &mut t).map(|(m, n)| {
+                traits_left = n;
+                m
+            }),
+            _ => Some(v.value.clone()),
+        };
+        match value {
+            Some(value) => out.push((k.clone(), placed(value))),
+            None => t.changed = true,
         }
     }
-    out.push('}');
-    !(identify && traits_left == 0)
+    t.changed |= !t.dropped.is_empty();
+    if !(identify && traits_left == 0) {
+        t.node = Some(placed(Value::Obj(out)));
+    }
+    t
 }
 
-/// Writes props or traits without personal data; returns how many keys are left.
-fn clean_map(
+fn placed(value: Value<'_>) -> Node<'_> {
+    Node {
+        value,
+        at: 0,
+        end: 0,
+    }
+}
+
+/// Props or traits without personal data, and how many keys are left; a value that is not
+/// an object is kept as it is (reading the event reports it).
+fn clean_map<'a>(
     set: &RuleSet,
-    v: &Node<'_>,
-    src: &str,
+    v: &Node<'a>,
     traits: bool,
-    out: &mut String,
-    dropped: &mut Vec<String>,
-) -> usize {
+    t: &mut Tree<'a>,
+) -> Option<(Value<'a>, usize)> {
     let Value::Obj(map) = &v.value else {
-        out.push_str(raw(src, v));
-        return 1;
+        return Some((v.value.clone(), 1));
     };
     let read = if traits {
         trait_fields(set)
     } else {
         Vec::new()
     };
-    // Key and value text, kept in order; a derived `email_type` is a bare word.
-    let mut kept: Vec<(&str, &str, bool)> = Vec::new();
+    let mut kept: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(map.len());
     for (k, n) in map {
         if traits && detect::email_key(k) {
             let kind = n
                 .as_str()
                 .and_then(|s| crate::traits::email_type(s, &set.competitor_domains));
             if let Some(kind) = kind {
-                put(&mut kept, ("email_type", kind, true));
+                t.changed = true;
+                let kind = placed(Value::Str(Cow::Owned(kind.into())));
+                put(&mut kept, Cow::Borrowed("email_type"), kind);
                 continue;
             }
         }
         let declared = !traits || k == "email_type" || read.contains(&k.as_ref());
         let personal = k != "email_type" && personal_key(k);
         if declared && !personal && !personal_value(&n.value) {
-            put(&mut kept, (k, raw(src, n), false));
+            let before = kept.len();
+            put(&mut kept, k.clone(), n.clone());
+            t.changed |= kept.len() == before;
         } else {
-            dropped.push(field_name(if traits { "traits" } else { "props" }, k));
+            t.dropped
+                .push(field_name(if traits { "traits" } else { "props" }, k));
         }
     }
-    out.push('{');
-    for (i, (k, text, bare)) in kept.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        write_str(out, k);
-        out.push(':');
-        if *bare {
-            write_str(out, text);
-        } else {
-            out.push_str(text);
-        }
-    }
-    out.push('}');
-    kept.len()
+    let n = kept.len();
+    t.changed |= n == 0;
+    Some((Value::Obj(kept), n))
 }
 
 /// Sets a key in an ordered map, replacing an earlier value in place.
-fn put<'a>(kept: &mut Vec<(&'a str, &'a str, bool)>, entry: (&'a str, &'a str, bool)) {
-    match kept.iter_mut().find(|e| e.0 == entry.0) {
-        Some(slot) => *slot = entry,
-        None => kept.push(entry),
+fn put<'a>(kept: &mut Vec<(Cow<'a, str>, Node<'a>)>, k: Cow<'a, str>, v: Node<'a>) {
+    match kept.iter_mut().find(|e| e.0 == k) {
+        Some(slot) => slot.1 = v,
+        None => kept.push((k, v)),
     }
 }
 

@@ -2,7 +2,8 @@
 //! `{"v":1,…}` text so that the tag's wasm needs no JSON reader for state: events cross
 //! and are kept as typed values (the same [`Node`] tree the JSON reader makes, so the
 //! rules' event checks read them unchanged), written as bytes and stored as base64.
-//! Not yet used by the tag (see the branch `state` report); tested on its own.
+//! The tag's JavaScript writes events in this form too (www/tag/values.js), so the wasm
+//! reads an event with [`read_value`], never with the JSON reader.
 //!
 //! Layout, all lengths and counts LEB128 varints:
 //! - state: `b"LS"`, the version byte `2`, the number of events, then per event its id
@@ -14,7 +15,8 @@
 //! Reading is hostile-safe: every length and count is checked against the bytes left
 //! (each item takes at least one byte), nesting stops at [`MAX_DEPTH`], numbers must be
 //! finite, strings valid UTF-8; so the time and memory are linear in the input, and a
-//! problem is an [`Error`] (`invalid_value`) naming the event (`events[3]`).
+//! problem is an [`Error`] (`invalid_value`) naming the event (`events[3]`). An object
+//! with a repeated key is unreadable, as it is in JSON.
 
 use crate::prelude::*;
 use alloc::borrow::Cow;
@@ -29,6 +31,9 @@ const MAGIC: &[u8] = b"LS";
 /// One stored event: its id ("" when unknown) and its value.
 pub type Stored = (String, Node<'static>);
 
+/// The same, borrowed from the state's bytes.
+pub type Borrowed<'b> = (&'b str, Node<'b>);
+
 /// The bytes of a state holding `events`.
 pub fn encode_state(events: &[Stored]) -> Vec<u8> {
     let mut out = Vec::with_capacity(16 + 64 * events.len());
@@ -40,6 +45,19 @@ pub fn encode_state(events: &[Stored]) -> Vec<u8> {
         encode_value(&node.value, &mut out);
     }
     out
+}
+
+/// The bytes of one value.
+pub fn encode(v: &Value<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_value(v, &mut out);
+    out
+}
+
+/// The bytes of a JSON text's value (the command line's and the tests' way in).
+#[cfg(feature = "std")]
+pub fn from_json(text: &str) -> Result<Vec<u8>, Error> {
+    Ok(encode(&crate::json::read(text)?.value))
 }
 
 /// Appends the bytes of one value.
@@ -76,6 +94,17 @@ pub fn encode_value(v: &Value<'_>, out: &mut Vec<u8>) {
 /// reading there (what follows cannot be located), keeping the events before it, with
 /// the problem naming that event.
 pub fn decode_state(bytes: &[u8]) -> Result<(Vec<Stored>, Option<Error>), Error> {
+    let (events, problem) = read_state(bytes)?;
+    let owned = events
+        .into_iter()
+        .map(|(id, node)| (id.to_string(), unplaced(node.value.to_owned_value())))
+        .collect();
+    Ok((owned, problem))
+}
+
+/// [`decode_state`] without copying: ids and strings borrow from `bytes`, and each
+/// event's `at..end` is where its value's bytes are, so they can be kept as they are.
+pub fn read_state(bytes: &[u8]) -> Result<(Vec<Borrowed<'_>>, Option<Error>), Error> {
     let bad = |m: &'static str| Error::new(ErrorKind::InvalidValue(m), "");
     if bytes.get(..2) != Some(MAGIC) {
         return Err(bad("not leadscore state"));
@@ -102,12 +131,52 @@ pub fn decode_state(bytes: &[u8]) -> Result<(Vec<Stored>, Option<Error>), Error>
     Ok((events, None))
 }
 
+/// One value, the whole of `bytes` (what the tag's JavaScript encodes for an event):
+/// borrowed, positions in `bytes`. None when it is not exactly one readable value.
+pub fn read_value(bytes: &[u8]) -> Option<Node<'_>> {
+    let mut r = Reader { b: bytes, i: 0 };
+    let node = r.value(0)?;
+    (r.i == bytes.len()).then_some(node)
+}
+
+/// The bytes of a list of encoded values (each as [`encode_value`] writes it) as one
+/// array value: how the tag hands its stored events to JavaScript.
+pub fn encode_array<'v>(values: impl ExactSizeIterator<Item = &'v [u8]>) -> Vec<u8> {
+    let mut out = vec![5];
+    varint(&mut out, values.len());
+    for v in values {
+        out.extend_from_slice(v);
+    }
+    out
+}
+
+fn unplaced(value: Value<'static>) -> Node<'static> {
+    let value = match value {
+        Value::Arr(items) => Value::Arr(items.into_iter().map(|n| unplaced(n.value)).collect()),
+        Value::Obj(fields) => Value::Obj(
+            fields
+                .into_iter()
+                .map(|(k, n)| (k, unplaced(n.value)))
+                .collect(),
+        ),
+        v => v,
+    };
+    Node {
+        value,
+        at: 0,
+        end: 0,
+    }
+}
+
+/// Objects with more keys than this find duplicates by sorting rather than by scanning.
+const SCAN_KEYS: usize = 16;
+
 struct Reader<'b> {
     b: &'b [u8],
     i: usize,
 }
 
-impl Reader<'_> {
+impl<'b> Reader<'b> {
     fn byte(&mut self) -> Option<u8> {
         let b = *self.b.get(self.i)?;
         self.i += 1;
@@ -131,17 +200,18 @@ impl Reader<'_> {
         self.varint().filter(|&n| n <= self.b.len() - self.i)
     }
 
-    fn text(&mut self) -> Option<String> {
+    fn text(&mut self) -> Option<&'b str> {
         let n = self.count()?;
         let s = core::str::from_utf8(self.b.get(self.i..self.i + n)?).ok()?;
         self.i += n;
-        Some(s.to_string())
+        Some(s)
     }
 
-    fn value(&mut self, depth: u32) -> Option<Node<'static>> {
+    fn value(&mut self, depth: u32) -> Option<Node<'b>> {
         if depth > MAX_DEPTH {
             return None;
         }
+        let at = self.i;
         let value = match self.byte()? {
             0 => Value::Null,
             1 => Value::Bool(false),
@@ -151,7 +221,7 @@ impl Reader<'_> {
                 self.i += 8;
                 Value::Num(Some(f64::from_le_bytes(bytes)).filter(|n| n.is_finite())?)
             }
-            4 => Value::Str(Cow::Owned(self.text()?)),
+            4 => Value::Str(Cow::Borrowed(self.text()?)),
             5 => {
                 let n = self.count()?;
                 let mut items = Vec::with_capacity(n);
@@ -162,10 +232,18 @@ impl Reader<'_> {
             }
             6 => {
                 let n = self.count()?;
-                let mut fields: Vec<(Cow<'static, str>, Node<'static>)> = Vec::with_capacity(n);
+                let mut fields: Vec<(Cow<'b, str>, Node<'b>)> = Vec::with_capacity(n);
                 for _ in 0..n {
                     let k = self.text()?;
-                    fields.push((Cow::Owned(k), self.value(depth + 1)?));
+                    // Duplicate keys are refused, as the JSON reader refuses them: what the
+                    // tag scores and what JavaScript hands on must be the same object.
+                    if n <= SCAN_KEYS && fields.iter().any(|f| f.0 == k) {
+                        return None;
+                    }
+                    fields.push((Cow::Borrowed(k), self.value(depth + 1)?));
+                }
+                if n > SCAN_KEYS && !crate::sort::repeats(n, &|i| fields[i].0.as_ref()).is_empty() {
+                    return None;
                 }
                 Value::Obj(fields)
             }
@@ -173,13 +251,13 @@ impl Reader<'_> {
         };
         Some(Node {
             value,
-            at: 0,
-            end: 0,
+            at: at as u32,
+            end: self.i as u32,
         })
     }
 }
 
-fn varint(out: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn varint(out: &mut Vec<u8>, mut n: usize) {
     while n >= 0x80 {
         out.push((n as u8) | 0x80);
         n >>= 7;
@@ -187,7 +265,7 @@ fn varint(out: &mut Vec<u8>, mut n: usize) {
     out.push(n as u8);
 }
 
-fn text(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn text(out: &mut Vec<u8>, s: &str) {
     varint(out, s.len());
     out.extend_from_slice(s.as_bytes());
 }
