@@ -28,14 +28,24 @@ pub fn score(set: &RuleSet, events: &[Event], now: f64) -> Outcome {
 /// conditions: an identify with 100,000 traits (hostile input) is a scan, not a quadratic
 /// merge of keys no rule reads.
 pub fn final_trait<'e>(events: &'e [Event], now: f64, key: &str) -> Option<&'e Owned> {
-    // `events` are in reading order: the newest setter is the first found from the end.
+    final_trait_of(identifies(events, now).map(|i| &events[i]), key)
+}
+
+/// The indices of the identifies with `ts ≤ now`, newest first (`events` in reading order).
+fn identifies(events: &[Event], now: f64) -> impl Iterator<Item = usize> + '_ {
     let upto = events.partition_point(|e| e.ts <= now);
-    events[..upto]
-        .iter()
-        .rev()
-        .filter(|e| e.ty == IDENTIFY)
-        .find_map(|e| e.traits().iter().find(|(k, _)| k == key))
+    (0..upto).rev().filter(|&i| events[i].ty == IDENTIFY)
+}
+
+/// [`final_trait`] over identifies given newest first: the first that sets `key`.
+fn final_trait_of<'e>(
+    newest_first: impl Iterator<Item = &'e Event>,
+    key: &str,
+) -> Option<&'e Owned> {
+    newest_first
+        .flat_map(|e| e.traits().iter().find(|(k, _)| k == key))
         .map(|(_, v)| v)
+        .next()
 }
 
 /// Indices of the last item of each key, in key order.
@@ -90,6 +100,9 @@ pub(crate) fn tally_with(
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut hits = Vec::new();
     let mut disqualified = false;
+    // Found once for every traits condition: each reads only the identifies, not every
+    // event again (a dozen traits rules walked the whole visitor a dozen times per score).
+    let identifies: Vec<usize> = identifies(events, now).collect();
     for (rule_index, rule) in set.rules.iter().enumerate() {
         let (count, points) = match &rule.when {
             When::Traits(conds) => {
@@ -97,7 +110,8 @@ pub(crate) fn tally_with(
                     let Field::Trait(key) = &c.field else {
                         return false;
                     };
-                    let v = final_trait(events, now, key).map(Val::Json);
+                    let newest_first = identifies.iter().map(|&i| &events[i]);
+                    let v = final_trait_of(newest_first, key).map(Val::Json);
                     c.holds(v)
                 });
                 if all {

@@ -47,11 +47,14 @@ impl Matched {
         self.update(set, events);
         let (lists, first) = (&self.lists, &self.first);
         tally_with(set, events, now, &|i, rule| match &rule.when {
-            When::Event(c) => lists[first[i]]
-                .iter()
-                .map(|&i| i as usize)
-                .filter(|&i| events[i].dwell_ms >= c.min_dwell_ms)
-                .collect(),
+            When::Event(c) => {
+                // Sized once: a filtered collect would grow it step by step, every score.
+                let list = &lists[first[i]];
+                let mut out = Vec::with_capacity(list.len());
+                let long_enough = |&i: &usize| events[i].dwell_ms >= c.min_dwell_ms;
+                out.extend(list.iter().map(|&i| i as usize).filter(long_enough));
+                out
+            }
             When::Sequence {
                 steps,
                 max_span_days,
