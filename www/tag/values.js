@@ -128,10 +128,19 @@ function write(out, v, depth, seen) {
 /** The bytes of a value (an event), as the core reads it. Throws as JSON.stringify would
  * (TypeError), or a ValueError (`too_deep`, `too_large`). */
 export function encode(value) {
-  const out = new Out();
-  write(out, jsonView(value, ''), 0, []);
-  return out.bytes();
+  // One buffer for every event (an event per call is the hot path), unless an event's
+  // `toJSON` or getter records another event while this one is being written.
+  const out = spare || new Out();
+  spare = null;
+  out.n = 0;
+  try {
+    write(out, jsonView(value, ''), 0, []);
+    return out.bytes();
+  } finally {
+    if (out.b.length <= 4096) spare = out;
+  }
 }
+let spare = new Out();
 
 /** A value from the core's bytes (well formed: the core checked them). An object's first
  * field of a name wins, as in the core (which refuses repeated names anyway). */
