@@ -125,8 +125,9 @@ function write(out, v, depth, seen) {
   seen.pop();
 }
 
-/** The bytes of a value (an event), as the core reads it. Throws as JSON.stringify would
- * (TypeError), or a ValueError (`too_deep`, `too_large`). */
+/** The bytes of a value (an event), as the core reads it: a view valid until the next
+ * call (the core copies it at once; keep a `.slice()` otherwise). Throws as JSON.stringify
+ * would (TypeError), or a ValueError (`too_deep`, `too_large`). */
 export function encode(value) {
   // One buffer for every event (an event per call is the hot path), unless an event's
   // `toJSON` or getter records another event while this one is being written.
@@ -135,7 +136,7 @@ export function encode(value) {
   out.n = 0;
   try {
     write(out, jsonView(value, ''), 0, []);
-    return out.bytes();
+    return out.b.subarray(0, out.n);
   } finally {
     if (out.b.length <= 4096) spare = out;
   }
@@ -227,7 +228,7 @@ export function migrate(json) {
   const events = [];
   state.events.forEach((e, k) => {
     if (e === null || typeof e !== 'object' || Array.isArray(e)) return;
-    try { events.push([typeof ids[k] === 'string' ? ids[k] : '', encode(e)]); } catch { /* left out */ }
+    try { events.push([typeof ids[k] === 'string' ? ids[k] : '', encode(e).slice()]); } catch { /* left out */ }
   });
   const out = new Out(Infinity);
   out.byte(76); out.byte(83); out.byte(2); // "LS", version 2
