@@ -80,6 +80,8 @@ pub struct Tracker {
     unfolded: u32,
     /// The events' matches, kept between results: each result matches only what changed.
     matched: Matched,
+    /// The last result's numbers, where the page reads them ([`Tracker::result_at`]).
+    out: Vec<f64>,
     /// Recorded since this page's journal was last written: [`Tracker::flush`] has work.
     journal_due: bool,
     /// The page's converter of `{"v":1,…}` text (an older tag's) to the binary state:
@@ -127,6 +129,7 @@ impl Tracker {
             dirty: false,
             unfolded: 0,
             matched: Matched::default(),
+            out: Vec::new(),
             journal_due: false,
             migrate,
         };
@@ -164,8 +167,21 @@ impl Tracker {
     /// one total per category in document order, then (rule index, count, points) per
     /// rule that counted]`. Numbers cross as they are, so the page sees the very bits the
     /// CLI prints, and no float formatting or object building has to ship in the wasm.
-    pub fn result(&mut self, now: f64) -> Vec<f64> {
-        encode(&self.matched.tally(&self.set, self.visitor.events(), now))
+    ///
+    /// Returns how many numbers there are; they stay in a buffer the tracker keeps, at
+    /// [`Tracker::result_at`] in the wasm's memory, until the next call into the core: the
+    /// page reads them in place (a result after every event, with no allocation or copy
+    /// for it to cross).
+    pub fn result(&mut self, now: f64) -> usize {
+        let tally = self.matched.tally(&self.set, self.visitor.events(), now);
+        encode(&tally, &mut self.out);
+        self.out.len()
+    }
+
+    /// Where the numbers of the last [`Tracker::result`] are, in the wasm's memory.
+    #[wasm_bindgen(js_name = resultAt)]
+    pub fn result_at(&self) -> *const f64 {
+        self.out.as_ptr()
     }
 
     /// The names `result` refers to by index, as JSON text read once:
@@ -650,20 +666,19 @@ fn comma(o: &mut String, i: usize) {
     }
 }
 
-/// The layout documented on [`Tracker::result`].
-fn encode(r: &Tally) -> Vec<f64> {
+/// The layout documented on [`Tracker::result`], into `out` (its room kept).
+fn encode(r: &Tally, out: &mut Vec<f64>) {
     let band = match r.band_index {
         _ if r.disqualified => -2.0,
         Some(i) => i as f64,
         None => -1.0,
     };
-    let mut out = Vec::with_capacity(3 + r.categories.len() + 3 * r.hits.len());
+    out.clear();
     out.extend([r.score, r.disqualified as u8 as f64, band]);
     out.extend(&r.categories);
     for &(index, count, points) in &r.hits {
         out.extend([index as f64, count as f64, points]);
     }
-    out
 }
 
 /// `[a, b]` (b: string or null), the shape of a band and of a rule in [`Tracker::meta`].

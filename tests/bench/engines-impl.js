@@ -258,7 +258,7 @@ function scorer(c, eventHits, traitsHold) {
 /** leadscore's tag core (`Tracker`, in memory: no storage), with the result decoded. It
  * reads the rules compiled (`leadscore compile`), and takes each event as typed values
  * (www/tag/values.js), as the tag does. */
-export function leadscoreScorer(compiled, Tracker) {
+export function leadscoreScorer(compiled, Tracker, memory) {
   let tracker = null;
   let meta = null;
   return {
@@ -276,7 +276,10 @@ export function leadscoreScorer(compiled, Tracker) {
       if (problem) throw new Error(`leadscore refused a bench event: ${problem.code} ${problem.path}`);
     },
     score(t, now) {
-      const x = t.result(now);
+      // The numbers are read where the core left them, as the tag's api.js reads them.
+      // (result first: it may move the buffer or grow the memory).
+      const n = t.result(now);
+      const x = new Float64Array(memory.buffer, t.resultAt(), n);
       const band = x[2] === -2 ? 'disqualified' : x[2] < 0 ? null : meta.bands[x[2]][0];
       return { score: x[0], band, disqualified: x[1] === 1 };
     },
@@ -310,13 +313,13 @@ const now = () => (typeof performance === 'object' ? performance.now() : Date.no
  * The engines take turns within each round (the machine's load drifts, and a ratio is only
  * fair between figures taken side by side), and cheap steps run in batches so a browser's
  * coarse timer still resolves them. */
-export async function measure({ rulesText, compiledBase64, Tracker, jsonLogic, Engine, events = 500, budgetMs = 2000 }) {
+export async function measure({ rulesText, compiledBase64, Tracker, memory, jsonLogic, Engine, events = 500, budgetMs = 2000 }) {
   const doc = JSON.parse(rulesText);
   const compiled = Uint8Array.from(atob(compiledBase64), (c) => c.charCodeAt(0));
   const logicText = JSON.stringify(jsonLogicRules(doc));
   const jreText = JSON.stringify(rulesEngineRules(doc));
   const make = {
-    leadscore: () => leadscoreScorer(compiled, Tracker),
+    leadscore: () => leadscoreScorer(compiled, Tracker, memory),
     plain: () => plainScorer(JSON.parse(rulesText)),
     'json-logic-js': () => jsonLogicScorer(JSON.parse(rulesText), jsonLogic, JSON.parse(logicText)),
     'json-rules-engine': () => rulesEngineScorer(JSON.parse(rulesText), Engine, JSON.parse(jreText)),

@@ -75,8 +75,8 @@ async function inNode() {
   const { Engine } = require('json-rules-engine');
   const jsonLogic = require('json-logic-js');
   const core = await import(pathToFileURL(join(TAG, 'leadscore_core.js')));
-  core.initSync({ module: readFileSync(join(TAG, 'leadscore_core_bg.wasm')) });
-  return measure({ rulesText: RULES, compiledBase64: COMPILED, Tracker: core.Tracker, jsonLogic, Engine });
+  const { memory } = core.initSync({ module: readFileSync(join(TAG, 'leadscore_core_bg.wasm')) });
+  return measure({ rulesText: RULES, compiledBase64: COMPILED, Tracker: core.Tracker, memory, jsonLogic, Engine });
 }
 
 /** The same measure() bundled by esbuild with both engines and served with the tag's core. */
@@ -89,8 +89,8 @@ import jsonLogic from 'json-logic-js';
 import { measure } from ${JSON.stringify(IMPL)};
 window.runBench = async (rulesText, compiledBase64) => {
   const core = await import('./leadscore_core.js');
-  await core.default();
-  return measure({ rulesText, compiledBase64, Tracker: core.Tracker, jsonLogic, Engine });
+  const { memory } = await core.default();
+  return measure({ rulesText, compiledBase64, Tracker: core.Tracker, memory, jsonLogic, Engine });
 };
 `);
   execFileSync(esbuild, [join(dir, 'entry.js'), '--bundle', '--format=esm', '--platform=browser', '--log-level=error',

@@ -43,7 +43,7 @@ export async function start(options = {}) {
   // The hand-off's file too, when this page needs it already (else later, or never).
   const [rules, , handoffModule] = await Promise.all([
     loadRules(options).then((b) => { tRules = performance.now() - t0; return b; }),
-    init({ module_or_path: wasm }).then(() => { tWasm = performance.now() - t0; }),
+    init({ module_or_path: wasm }).then((exports) => { memory = exports.memory; tWasm = performance.now() - t0; }),
     needsHandoff(options) ? loadHandoff() : null,
   ]);
   const tReady = performance.now();
@@ -64,6 +64,16 @@ export async function start(options = {}) {
 function settled(r) {
   if (r.e) throw r.e;
   return r.v;
+}
+
+/** The wasm's memory, where `Tracker.result` leaves its numbers. */
+let memory = null;
+
+/** The numbers of a result (layout in src/tag/tracker.rs), read in place: a view that is
+ * valid until the next call into the core, so it is decoded at once. */
+function numbers(tracker, now) {
+  const n = tracker.result(now);
+  return new Float64Array(memory.buffer, tracker.resultAt(), n);
 }
 
 /** The script tag's entry: start, replace the queue stub, replay queued calls in order. */
@@ -268,7 +278,7 @@ function createApi({ key, page, tracker }, o, handoffModule) {
   };
 
   const meta = JSON.parse(tracker.meta());
-  const result = (at) => decode(meta, tracker.result(typeof at === 'number' && Number.isFinite(at) ? at : Date.now()));
+  const result = (at) => decode(meta, numbers(tracker, typeof at === 'number' && Number.isFinite(at) ? at : Date.now()));
   const changed = () => {
     const r = result();
     // A change anyone can see: decay alone moves the score by a hair every millisecond.
