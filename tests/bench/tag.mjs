@@ -148,6 +148,9 @@ function summary(loads) {
     rulesMs: ms(median(v.map((t) => t.rules))),
     readyToResultMs: ms(median(v.map((t) => t.setup))),
     readyToResultMaxMs: ms(Math.max(...v.map((t) => t.setup))),
+    // The new tag's split of that (the old one reports none): the core, the API, yields.
+    coreMs: v[0].core === undefined ? undefined : ms(median(v.map((t) => t.core))),
+    apiMs: v[0].api === undefined ? undefined : ms(median(v.map((t) => t.api))),
   });
   return {
     local: { first: view(loads.local.first), second: view(loads.local.second) },
@@ -224,6 +227,8 @@ function printBrowser(f) {
     row(`${label}, first view: of which rules ready, ms`, both((x) => x[net].first.rulesMs));
     row(`${label}: wasm ready → first result, first / second view, ms`,
       `${both((x) => x[net].first.readyToResultMs)} · ${both((x) => x[net].second.readyToResultMs)}`);
+    row(`${label}: of which the core (rules, stored state) / the API (first page view), first · second view, ms`,
+      `${f.now[net].first.coreMs} / ${f.now[net].first.apiMs} · ${f.now[net].second.coreMs} / ${f.now[net].second.apiMs}`);
   }
   row('4x CPU slowdown, first view: script start → first result, ms', both((x) => x.slowCpu.first.totalMs));
   row("4x CPU slowdown: the tag's longest task (LoAF scripts), median view, ms", both((x) => x.slowCpu.longestTaskMs), '<= 50');
