@@ -243,3 +243,34 @@ fn binary_state_is_cleaned_checked_and_read_up_to_damage() {
     assert!(Visitor::from_bytes(&set, b"{\"v\":1}").is_err());
     assert!(Visitor::from_bytes(&set, b"LS\x09\x00").is_err());
 }
+
+/// LEB128, as the state's counts and lengths are written.
+fn varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Stored state that no tag writes: 20,000 id-less page views in one millisecond, each of
+/// another URL. It is read as at most `MAX_EVENTS` (the newest), and merging it with
+/// itself keeps those once: the merge compared every event with every other (reading both
+/// URLs), 91 s in the tag for this state before the bounds.
+#[test]
+fn hostile_state_of_many_equal_times_is_read_bounded() {
+    let set = rules();
+    let n = 20_000;
+    let mut bytes = b"LS\x02".to_vec();
+    varint(&mut bytes, n);
+    for i in 0..n {
+        bytes.push(0); // no id
+        bytes.extend(from_json(&view(&format!("/pricing/p{i}"), 5, 0)).unwrap());
+    }
+    let loaded = Visitor::from_bytes(&set, &bytes).unwrap();
+    assert_eq!(loaded.visitor.len(), leadscore::state::MAX_EVENTS);
+    let mut v = loaded.visitor;
+    let again = Visitor::from_bytes(&set, &bytes).unwrap().visitor;
+    v.merge(again);
+    assert_eq!(v.len(), leadscore::state::MAX_EVENTS, "each kept once");
+}

@@ -3,7 +3,7 @@
 // also when a value's toJSON records another event while it is being written.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decode, encode } from '../../www/tag/values.js';
+import { decode, encode, MAX_BYTES } from '../../www/tag/values.js';
 
 const json = (v) => JSON.parse(JSON.stringify(v));
 
@@ -37,5 +37,14 @@ describe('typed values', () => {
     const big = { type: 'big', ts: 1, props: { s: 'y'.repeat(200_000) } };
     assert.deepEqual(decode(encode(big).slice()), big);
     assert.deepEqual(decode(encode({ type: 'small', ts: 2 }).slice()), { type: 'small', ts: 2 });
+  });
+
+  it('an event over MAX_BYTES is too_large, also when a grown buffer would hold it', () => {
+    // 600 KB, then 1,150 props of 500 bytes: the buffer doubles to 1.2 MB on the way.
+    const props = { a: 'z'.repeat(600_000) };
+    for (let i = 0; i < 1150; i++) props[`k${i}`] = 'v'.repeat(500);
+    assert.throws(() => encode({ type: 'big', ts: 1, props }), (e) => e.code === 'too_large');
+    const fits = { type: 'fits', ts: 1, props: { a: 'z'.repeat(MAX_BYTES - 100) } };
+    assert.equal(decode(encode(fits).slice()).props.a.length, MAX_BYTES - 100);
   });
 });

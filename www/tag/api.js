@@ -401,7 +401,9 @@ function createApi({ key, page, tracker }, o, handoffModule) {
       return api[name](...cmd.slice(1));
     }, () => failure('inert', 'leadscore is not running')),
     get rulesVersion() { return inert ? null : meta.version; },
-    get persisting() { return !inert && tracker.persisting; },
+    // Read from inside a page's console.warn wrapper while the core warns, the core is
+    // busy (wasm-bindgen refuses a second borrow): the answer is false then, never a throw.
+    get persisting() { try { return !inert && tracker.persisting; } catch { return false; } },
     get inert() { return inert; },
   };
 

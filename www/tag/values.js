@@ -32,8 +32,9 @@ const f64Bytes = new Uint8Array(f64.buffer);
 class Out {
   constructor(max = MAX_BYTES) { this.b = new Uint8Array(256); this.n = 0; this.max = max; }
   room(k) {
-    if (this.n + k <= this.b.length) return;
+    // The limit before the room: a buffer grown (doubled) past it must not take more.
     if (this.n + k > this.max) throw new ValueError('too_large', `larger than ${this.max} bytes`);
+    if (this.n + k <= this.b.length) return;
     const b = new Uint8Array(Math.max(this.b.length * 2, this.n + k));
     b.set(this.b.subarray(0, this.n));
     this.b = b;

@@ -27,6 +27,8 @@ use crate::json::{Node, Value, MAX_DEPTH};
 /// The format version written after the magic bytes.
 pub const BINARY_VERSION: u8 = 2;
 const MAGIC: &[u8] = b"LS";
+/// The most room reserved from a count before its items are read (see `read_state`).
+const PREALLOC: usize = 16;
 
 /// One stored event: its id ("" when unknown) and its value.
 pub type Stored = (String, Node<'static>);
@@ -114,7 +116,10 @@ pub fn read_state(bytes: &[u8]) -> Result<(Vec<Borrowed<'_>>, Option<Error>), Er
     }
     let mut r = Reader { b: bytes, i: 3 };
     let n = r.count().ok_or_else(|| bad("truncated state"))?;
-    let mut events = Vec::with_capacity(n);
+    // Room grows as items are read, never from a count alone: every nesting level holds
+    // its vector at once, so counts sized up front (each checked only against the bytes
+    // left) could claim 64 times the input's size.
+    let mut events = Vec::with_capacity(n.min(PREALLOC));
     for i in 0..n {
         let item = r.text().and_then(|id| Some((id, r.value(0)?)));
         match item {
@@ -224,7 +229,7 @@ impl<'b> Reader<'b> {
             4 => Value::Str(Cow::Borrowed(self.text()?)),
             5 => {
                 let n = self.count()?;
-                let mut items = Vec::with_capacity(n);
+                let mut items = Vec::with_capacity(n.min(PREALLOC));
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
                 }
@@ -232,7 +237,7 @@ impl<'b> Reader<'b> {
             }
             6 => {
                 let n = self.count()?;
-                let mut fields: Vec<(Cow<'b, str>, Node<'b>)> = Vec::with_capacity(n);
+                let mut fields: Vec<(Cow<'b, str>, Node<'b>)> = Vec::with_capacity(n.min(PREALLOC));
                 for _ in 0..n {
                     let k = self.text()?;
                     // Duplicate keys are refused, as the JSON reader refuses them: what the

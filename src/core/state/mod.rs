@@ -27,6 +27,9 @@ pub const STATE_VERSION: u32 = 1;
 pub const UNCAPPED_KEEP: usize = 256;
 /// Hard ceiling on stored events, whatever the rules; the oldest go first.
 pub const MAX_EVENTS: usize = 2000;
+/// Id-less page views (an older tag's) of the same millisecond whose URLs a merge compares
+/// with one event: honest state has a handful.
+const MAX_URL_CHECKS: usize = 64;
 
 /// What [`Visitor::merge`] found.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -210,6 +213,11 @@ impl Visitor {
             }
         }
         out.visitor = Visitor::sorted(events, raw);
+        // No tag stores more (compaction's backstop); a state holding more is not one of
+        // ours, and merging it whole would compare every event with its equals in time.
+        if out.visitor.len() > MAX_EVENTS {
+            out.visitor.keep_newest(MAX_EVENTS);
+        }
         Ok(out)
     }
 
@@ -281,18 +289,26 @@ impl Visitor {
             .iter()
             .take_while(|x| x.ts == e.ts)
             .count();
+        // Comparing URLs reads both values: bounded per event, so hostile state of
+        // thousands of id-less page views in one millisecond is not a quadratic read.
+        let mut url_checks = 0;
         (from..from + n).find(|&i| {
             let held = &self.raw[i];
             if !slot.id.is_empty() && !held.id.is_empty() {
                 return slot.id == held.id;
             }
-            held.value == slot.value
-                || (slot.id.is_empty()
-                    && held.id.is_empty()
-                    && e.ty == PAGE_VIEW
-                    && self.events[i].ty == PAGE_VIEW
-                    && self.events[i].page == e.page
-                    && same_url(&held.value, &slot.value))
+            if held.value == slot.value {
+                return true;
+            }
+            let both_views = slot.id.is_empty()
+                && held.id.is_empty()
+                && e.ty == PAGE_VIEW
+                && self.events[i].ty == PAGE_VIEW
+                && self.events[i].page == e.page;
+            both_views && {
+                url_checks += 1;
+                url_checks <= MAX_URL_CHECKS && same_url(&held.value, &slot.value)
+            }
         })
     }
 
