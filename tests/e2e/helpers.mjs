@@ -60,6 +60,20 @@ export function compileRules(text) {
 }
 
 /** Compiled rules inline in a page: their base64 in a <script id="leadscore-rules">. */
+/** Rules where every page view under /t/ and every `note` event counts (maxCount high
+ * enough that compaction keeps them all): what the tab and journal tests count with. */
+export function tabRules(version) {
+  return JSON.stringify({
+    version, pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
+    categories: { c: {} },
+    rules: [
+      { id: 'every-view', category: 'c', points: 1, maxCount: 250, when: { event: 'page_view', page: 'tabs' } },
+      { id: 'every-note', category: 'c', points: 1, maxCount: 250, when: { event: 'note' } },
+    ],
+    bands: [{ name: 'all' }],
+  });
+}
+
 export function inlineRules(text) {
   return `<script type="application/octet-stream" id="leadscore-rules">${compileRules(text).toString('base64')}</script>`;
 }

@@ -6,17 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, inlineRules, launch, open, readState, root, site, snapshot, storedStates, tagPage } from './helpers.mjs';
+import { cliScore, goto, inlineRules, launch, open, readState, root, site, snapshot, storedStates, tagPage, tabRules } from './helpers.mjs';
 
-const RULES = JSON.stringify({
-  version: 'journal-1', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
-  categories: { c: {} },
-  rules: [
-    { id: 'every-view', category: 'c', points: 1, maxCount: 250, when: { event: 'page_view', page: 'tabs' } },
-    { id: 'every-note', category: 'c', points: 1, maxCount: 250, when: { event: 'note' } },
-  ],
-  bands: [{ name: 'all' }],
-});
+const RULES = tabRules('journal-1');
 const KEY = 'leadscore:v1';
 const T0 = Date.parse('2026-10-01T09:00:00Z');
 
@@ -90,17 +82,24 @@ describe('folding', () => {
   });
 });
 
+/** A browser context whose localStorage holds what the previous tag stored (the shared
+ * state and two pages' journals, planted once), a minute after its last event so every
+ * window still holds it. */
+async function withOldStorage() {
+  const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
+  const context = await browser.newContext();
+  await context.clock.install({ time: 1795165217642 + 60_000 });
+  await context.addInitScript(([storage, origin]) => {
+    if (sessionStorage.getItem('planted')) return;
+    for (const [k, v] of Object.entries(storage)) localStorage.setItem(k, v.replaceAll('ORIGIN', origin));
+    sessionStorage.setItem('planted', '1');
+  }, [storage, web.url]);
+  return context;
+}
+
 describe('storage written by the previous tag', () => {
   it('is read with every event: the shared state and the journals of two pages', async () => {
-    const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
-    const context = await browser.newContext();
-    // A minute after the last stored event, so every window still holds it.
-    await context.clock.install({ time: 1795165217642 + 60_000 });
-    await context.addInitScript(([storage, origin]) => {
-      if (sessionStorage.getItem('planted')) return;
-      for (const [k, v] of Object.entries(storage)) localStorage.setItem(k, v.replaceAll('ORIGIN', origin));
-      sessionStorage.setItem('planted', '1');
-    }, [storage, web.url]);
+    const context = await withOldStorage();
     const page = await open(context, `${web.url}/pricing`);
     const { now, result, events } = await snapshot(page);
     const old = events.filter((e) => e.ts < 1795165217643).map((e) => [e.type, e.url && new URL(e.url).pathname, e.dwellMs ?? e.form ?? e.props?.webinar_id ?? e.traits?.seniority]);
@@ -117,14 +116,7 @@ describe('storage written by the previous tag', () => {
   });
 
   it('is converted to the binary state losing nothing, which a reload reads back', async () => {
-    const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
-    const context = await browser.newContext();
-    await context.clock.install({ time: 1795165217642 + 60_000 });
-    await context.addInitScript(([storage, origin]) => {
-      if (sessionStorage.getItem('planted')) return;
-      for (const [k, v] of Object.entries(storage)) localStorage.setItem(k, v.replaceAll('ORIGIN', origin));
-      sessionStorage.setItem('planted', '1');
-    }, [storage, web.url]);
+    const context = await withOldStorage();
     const page = await open(context, `${web.url}/pricing`);
     const first = await snapshot(page);
     const state = (await storedStates(page))[KEY];

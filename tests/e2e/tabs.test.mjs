@@ -7,18 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliScore, goto, launch, open, readState, site, tagPage, inlineRules } from './helpers.mjs';
+import { cliScore, goto, launch, open, readState, site, tagPage, inlineRules, tabRules } from './helpers.mjs';
 
-// Every page view and every note counts (maxCount high enough that compaction keeps all).
-const RULES = JSON.stringify({
-  version: 'tabs-2', pages: [{ category: 'tabs', match: ['/t/**'] }], events: { note: { props: ['n'] } },
-  categories: { c: {} },
-  rules: [
-    { id: 'every-view', category: 'c', points: 1, maxCount: 250, when: { event: 'page_view', page: 'tabs' } },
-    { id: 'every-note', category: 'c', points: 1, maxCount: 250, when: { event: 'note' } },
-  ],
-  bands: [{ name: 'all' }],
-});
+const RULES = tabRules('tabs-2');
 const KEY = 'leadscore:v1';
 const T0 = Date.parse('2026-10-01T09:00:00Z');
 
