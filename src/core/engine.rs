@@ -100,12 +100,14 @@ pub(crate) fn tally_with(
     let mut totals = vec![0.0f64; set.categories.len()];
     let mut hits = Vec::new();
     let mut disqualified = false;
-    // Found once for every traits condition: each reads only the identifies, not every
-    // event again (a dozen traits rules walked the whole visitor a dozen times per score).
-    let identifies: Vec<usize> = identifies(events, now).collect();
+    // Found once for every traits condition, at the first (none without traits rules):
+    // each reads only the identifies, not every event again (a dozen traits rules walked
+    // the whole visitor a dozen times per score).
+    let mut found: Option<Vec<usize>> = None;
     for (rule_index, rule) in set.rules.iter().enumerate() {
         let (count, points) = match &rule.when {
             When::Traits(conds) => {
+                let identifies = found.get_or_insert_with(|| identifies(events, now).collect());
                 let all = conds.iter().all(|c| {
                     let Field::Trait(key) = &c.field else {
                         return false;
