@@ -116,6 +116,11 @@ impl Visitor {
 
     /// Drops every event that no rule can count again at `now` or later; returns how many.
     pub fn compact(&mut self, set: &RuleSet, now: f64) -> usize {
+        // A first page view has nothing to prune: the pruning code is not even compiled
+        // (the browser compiles a wasm function on its first call).
+        if self.events.is_empty() {
+            return 0;
+        }
         let keep = compact::needed(set, &self.events, now);
         let before = self.events.len();
         let mut i = 0;
