@@ -19,16 +19,34 @@ let active = null;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-const bytesAt = (at, n) => new Uint8Array(wasm.memory.buffer, at, n);
+/** A view of the whole memory, made again when the memory has grown (which detaches it). */
+let u8 = new Uint8Array(0);
+function memory() {
+  if (u8.byteLength === 0) u8 = new Uint8Array(wasm.memory.buffer);
+  return u8;
+}
+const bytesAt = (at, n) => memory().subarray(at, at + n);
 const textAt = (at, n) => fromUtf8.decode(bytesAt(at, n));
 
 /** Bytes (a Uint8Array or an array of bytes) into a block the callee owns: [where, length]. */
 function put(bytes) {
   const at = wasm.alloc(bytes.length);
-  bytesAt(at, bytes.length).set(bytes);
+  memory().set(bytes, at);
   return [at, bytes.length];
 }
-const putText = (s) => put(utf8.encode(s));
+
+/** Text as UTF-8 in a block the callee owns. Ids, keys and stored values are ASCII: those
+ * are written as they are, without an encoder's copy. */
+function putText(text) {
+  const s = String(text);
+  const n = s.length;
+  if (n > 1024 || !ASCII.test(s)) return put(utf8.encode(s));
+  const at = wasm.alloc(n);
+  const m = memory();
+  for (let i = 0; i < n; i++) m[at + i] = s.charCodeAt(i);
+  return [at, n];
+}
+const ASCII = /^[\0-\x7f]*$/;
 
 /** The last reply, as a view (valid until the next call into the core). */
 const reply = () => bytesAt(wasm.reply_at(), wasm.reply_len());
