@@ -360,7 +360,9 @@ impl Tracker {
         }
         out
     }
+}
 
+impl Tracker {
     fn apply(&mut self, bytes: &[u8], id: &str, now: f64, update: bool) -> Result<(), Error> {
         // Checked as given (errors name the field), then kept without personal data:
         // what is stored and sent is the cleaned value. Read once, borrowed from `bytes`.
