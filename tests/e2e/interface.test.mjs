@@ -1,11 +1,15 @@
 // The tag's hand-written interface to its wasm (www/tag/core.js, src/tag/abi.rs and
 // host.rs), as a page sees it: text in any script crosses both ways intact (a storage key,
 // names in the rules, an email, problems), storage that throws is caught and reported to
-// the core as a failure (memory with one warning; a full quota keeps the newer half), and
-// a page's console.warn wrapper may read `leadscore.persisting` while the core warns.
+// the core as a failure (memory with one warning; a full quota keeps the newer half), a
+// page's console.warn wrapper may read `leadscore.persisting` while the core warns, and a
+// trap in the core (a panic) still stops the tag, not the page.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { goto, inlineRules, launch, open, readState, site, storedStates, tabRules, tagPage } from './helpers.mjs';
+import binaryen from 'binaryen';
+import { goto, inlineRules, launch, open, readState, root, site, storedStates, tabRules, tagPage } from './helpers.mjs';
 
 /** Rules named in several scripts: the names come back through `meta` and the result. */
 const INTL = JSON.stringify({
@@ -40,6 +44,20 @@ after(async () => {
   await browser?.close();
   await web?.close();
 });
+
+/** The built wasm with the export `name`'s body replaced by a trap (what a panic does). */
+function trapping(name) {
+  const m = binaryen.readBinary(readFileSync(join(root, 'target/site/leadscore/leadscore_core_bg.wasm')));
+  const F = binaryen.Features;
+  m.setFeatures(F.MVP | F.BulkMemory | F.NontrappingFPToInt | F.SignExt | F.MutableGlobals | F.ReferenceTypes | F.Multivalue);
+  const f = binaryen.getFunctionInfo(m.getFunction(binaryen.getExportInfo(m.getExport(name)).value));
+  m.addFunction('trap', f.params, f.results, [], m.unreachable());
+  m.removeExport(name);
+  m.addFunctionExport('trap', name);
+  const bytes = Buffer.from(m.emitBinary());
+  m.dispose();
+  return bytes;
+}
 
 const warnings = (page) => page.logs.filter((l) => l.type === 'warning' && l.text.startsWith('leadscore'));
 
@@ -151,6 +169,29 @@ describe("the tag's interface to its core", () => {
     await goto(page, `${web.url}/t/notes`);
     const events = await page.evaluate(() => leadscore.events());
     assert.ok(events.some((e) => e.type === 'note' && e.props.n === '59'));
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('a trap in the core stops the tag with one console error; the page keeps working', async () => {
+    const context = await browser.newContext();
+    const wasm = trapping('consent');
+    await context.route('**/leadscore_core_bg.wasm*', (route) => route.fulfill({ status: 200, contentType: 'application/wasm', body: wasm }));
+    const page = await open(context, `${web.url}/t/notes`);
+    const out = await page.evaluate(() => {
+      const before = leadscore.track('note', { n: 'a' });
+      const r = leadscore.consent(true);
+      return { before, r, inert: leadscore.inert, result: leadscore.result(), again: leadscore.track('note', { n: 'b' }), persisting: leadscore.persisting };
+    });
+    assert.deepEqual(out.before, { ok: true });
+    assert.equal(out.r.error.code, 'inert');
+    assert.equal(out.inert, true);
+    assert.equal(out.result, null);
+    assert.equal(out.again.error.code, 'inert');
+    assert.equal(out.persisting, false);
+    const errors = page.logs.filter((l) => l.type === 'error');
+    assert.equal(errors.length, 1, JSON.stringify(page.logs));
+    assert.match(errors[0].text, /leadscore: stopped: internal error in the scoring core/);
     assert.deepEqual(page.errors, []);
     await context.close();
   });
