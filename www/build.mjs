@@ -1,5 +1,5 @@
 // Builds everything the site, the playground and the tests serve, into target/site:
-//   the core as wasm (cargo --profile wasm → wasm-bindgen → wasm-opt -Oz), the tag's
+//   the core as wasm (cargo --profile wasm → wasm-bindgen, the playground's only → wasm-opt -Oz), the tag's
 //   JavaScript, the demo site (with the rules format reference, its field tables generated
 //   from the JSON Schema), the playground (Vite), and the npm package in target/pkg.
 // Prints the size of every shipped file, raw and gzip, on every build.
@@ -22,32 +22,30 @@ export function build({ playground = true } = {}) {
   const pkg = join(out, 'leadscore');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(pkg, { recursive: true });
-  // The site tag's core: no std, no formatting, results as numbers (crate src/tag).
-  wasm({ name: 'leadscore_core', crate: 'leadscore-tag', pkg, trapPanics: true });
+  // The site tag's core: no std, no formatting, results as numbers (crate src/tag), and
+  // its own small interface (src/tag/abi.rs, www/tag/core.js): no wasm-bindgen.
+  wasm({ name: 'leadscore_core', crate: 'leadscore-tag', pkg, trapPanics: true, bindgen: false });
   // The playground's (crate src/playground): the same engine with std, Scorer, History and
   // the server API, panic messages. Its own target dir, so the engine built with std does
   // not replace the tag's no_std one each time.
   if (playground) wasm({ name: 'leadscore_playground', crate: 'leadscore-playground', pkg, targetDir: 'target/wasm-playground' });
 
   // The demo site, then the tag beside the wasm: the loader as written, the API with its
-  // collectors and the wasm glue as one minified module (one request, a smaller gzip).
+  // collectors and the wasm's interface (www/tag/core.js) as one minified module (one
+  // request, a smaller gzip).
   cpSync(join(root, 'www/site'), out, { recursive: true });
   const esbuild = join(root, 'node_modules/.bin/esbuild');
   const bundle = (entry, outfile, extra = []) => run(esbuild, [entry, '--bundle', '--format=esm', '--minify',
     '--target=es2020', '--log-level=warning', `--outfile=${outfile}`, ...extra]);
-  // Staged beside the wasm-bindgen glue, which the API imports as ./leadscore_core.js.
-  const stage = join(root, 'target/tag-build');
-  rmSync(stage, { recursive: true, force: true });
-  cpSync(join(root, 'www/tag'), stage, { recursive: true });
-  for (const f of readdirSync(pkg)) if (f.startsWith('leadscore_core')) cpSync(join(pkg, f), join(stage, f));
+  const tagSrc = join(root, 'www/tag');
   // The files the loader names carry their content hash in a query (`?v=…`): served with
   // a year's max-age (www/serve.mjs), and a new build is a new URL.
   const version = (f) => `--define:LEADSCORE_V_${f}="?v=${hashOf(join(pkg, f === 'API' ? 'api.js' : 'leadscore_core_bg.wasm'))}"`;
   // The debug panel and the hand-off stay their own files, fetched only by pages that need
   // them: bundled in, esbuild would ship them to every visitor.
-  bundle(join(stage, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM')]);
-  bundle(join(stage, 'debug.js'), join(pkg, 'debug.js'));
-  bundle(join(stage, 'handoff.js'), join(pkg, 'handoff.js'));
+  bundle(join(tagSrc, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM')]);
+  bundle(join(tagSrc, 'debug.js'), join(pkg, 'debug.js'));
+  bundle(join(tagSrc, 'handoff.js'), join(pkg, 'handoff.js'));
   run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', version('WASM'), version('API'),
     `--outfile=${join(pkg, 'leadscore.js')}`]);
 
@@ -75,12 +73,15 @@ export function build({ playground = true } = {}) {
   return sizes(pkg);
 }
 
-function wasm({ name, crate, pkg, targetDir = 'target', trapPanics = false }) {
+function wasm({ name, crate, pkg, targetDir = 'target', trapPanics = false, bindgen = true }) {
   run('cargo', ['build', '-p', crate, '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir]);
   // The crate's lib name (leadscore_tag, leadscore_playground); wasm-bindgen names the output.
   const input = join(root, targetDir, `wasm32-unknown-unknown/wasm/${crate.replaceAll('-', '_')}.wasm`);
-  run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
   const bg = join(pkg, `${name}_bg.wasm`);
+  // The tag's wasm is used as cargo built it (its interface is hand-written); the name
+  // stays the one the npm package exports and the loader fetches.
+  if (bindgen) run('wasm-bindgen', ['--target', 'web', '--out-name', name, '--out-dir', pkg, input]);
+  else cpSync(input, bg);
   if (trapPanics) trapPanicPaths(bg);
   // No name, producers or target-features sections: nothing in a browser reads them.
   run(join(root, 'node_modules/.bin/wasm-opt'), ['-Oz', '--strip-debug', '--strip-producers', '--strip-target-features',
@@ -127,6 +128,9 @@ function trapPanicPaths(file) {
     m.removeFunction(f.name);
     m.addFunction(f.name, f.params, f.results, [], m.unreachable());
   }
+  // The linker's exports of where the data and the heap start: nothing reads them (the
+  // allocator grows memory itself, src/wasm/heap.rs); wasm-bindgen used to drop them.
+  for (const e of ['__data_end', '__heap_base']) if (m.getExport(e)) m.removeExport(e);
   writeFileSync(file, m.emitBinary());
   m.dispose();
 }

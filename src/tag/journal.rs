@@ -13,9 +13,9 @@
 
 use crate::prelude::*;
 
+use super::host::Storage;
 use crate::state::codec::base64_encode;
 use crate::state::Visitor;
-use web_sys::Storage;
 
 /// A journal whose newest event is older than this is merged and removed.
 pub const IDLE_MS: f64 = 10.0 * 60_000.0;

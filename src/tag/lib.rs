@@ -1,15 +1,21 @@
 //! The site tag's wasm (`leadscore_core_bg.wasm`): [`tracker::Tracker`] and the per-page
 //! journal it writes to localStorage. A thin binding over the engine, `no_std`: a panic
 //! traps and the tag's JavaScript turns the trap into an inert tag, and results cross as
-//! numbers, so no formatting code ships (README, "Size"). wasm32 only.
+//! numbers, so no formatting code ships (README, "Size"). Its interface to JavaScript is a
+//! few plain functions (`abi`) and imports (`host`) that www/tag/core.js pairs with by
+//! hand: no generated glue. wasm32 only.
 #![no_std]
 
-// The engine's modules at this crate's root, so the binding reads `crate::rules::RuleSet`
-// as it did inside the one crate (and the allocator and error conversion it shares with
-// the playground's binding).
-pub use leadscore::*;
-use leadscore_wasm::{js_error, js_problem};
+extern crate alloc;
 
+// The engine's modules at this crate's root, so the binding reads `crate::rules::RuleSet`
+// as it did inside the one crate.
+pub use leadscore::*;
+// The allocator the two wasm builds share (its `#[global_allocator]`).
+use leadscore_wasm as _;
+
+mod abi;
+mod host;
 mod journal;
 mod tracker;
 

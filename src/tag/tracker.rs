@@ -22,8 +22,8 @@
 
 use crate::prelude::*;
 
+use super::host::{console_warn, convert_v1, Storage};
 use super::journal::{Journal, IDLE_MS};
-use super::{js_error, js_problem};
 use crate::engine::Tally;
 use crate::error::{Error, ErrorKind};
 use crate::json::write_str;
@@ -32,7 +32,6 @@ use crate::privacy;
 use crate::rules::RuleSet;
 use crate::state::codec::{base64_decode, base64_encode, read_value};
 use crate::state::{Loaded, Visitor};
-use wasm_bindgen::prelude::*;
 
 /// Fields named at most in the warning about data not kept.
 const MAX_NAMED: usize = 12;
@@ -44,7 +43,7 @@ const COMPACT_EVERY: usize = 32;
 /// loop): other tabs and the shared state are never far behind.
 const FOLD_EVERY: u32 = 32;
 
-#[wasm_bindgen]
+/// One page's engine, called from JavaScript through src/tag/abi.rs (www/tag/core.js).
 pub struct Tracker {
     set: RuleSet,
     visitor: Visitor,
@@ -69,9 +68,9 @@ pub struct Tracker {
     /// The one warning about data not kept has been given (see src/privacy).
     privacy_warned: bool,
     /// `localStorage` as the page handed it over (None: unavailable). Reading it is the
-    /// JavaScript's job because that is where a SecurityError can be caught for free;
-    /// reaching it from here would ship the global-object probing of wasm-bindgen.
-    storage: Option<web_sys::Storage>,
+    /// JavaScript's job because that is where a SecurityError can be caught for free
+    /// (src/tag/host.rs).
+    storage: Option<Storage>,
     /// This page's own events, under a key only it writes (see the module).
     journal: Journal,
     /// Recorded since the shared state was last written: [`Tracker::fold`] has work.
@@ -84,32 +83,26 @@ pub struct Tracker {
     out: Vec<f64>,
     /// Recorded since this page's journal was last written: [`Tracker::flush`] has work.
     journal_due: bool,
-    /// The page's converter of `{"v":1,…}` text (an older tag's) to the binary state:
-    /// JavaScript has a JSON reader for free, so the wasm needs none (www/tag/values.js).
-    migrate: js_sys::Function,
 }
 
-#[wasm_bindgen]
 impl Tracker {
-    /// Reads the compiled rules (src/core/compiled: throws an `Error` with the code of what is
+    /// Reads the compiled rules (src/core/compiled: an error with the code of what is
     /// wrong with them, `not_compiled`, `format_version`, `truncated`, `corrupt` or
     /// `bad_contents`) and, when the visitor's consent answer (or, without one, `by_default`)
     /// allows it, restores the state stored under `key` in `storage` (the page's
-    /// `localStorage`, or null when it is unavailable) with every page's journal. `page` is
+    /// `localStorage`, or None when it is unavailable) with every page's journal. `page` is
     /// this page's id, which the ids of the events it records start with (`page.n`).
-    /// `migrate(text)` turns stored `{"v":1,…}` text into the binary state, as the base64
-    /// text that is stored (null when it is not state).
-    #[wasm_bindgen(constructor)]
+    /// Stored `{"v":1,…}` text is turned into the binary state by the page's converter
+    /// (`host::convert_v1`): JavaScript has a JSON reader for free, so the wasm needs none.
     pub fn new(
         rules: &[u8],
         key: &str,
         by_default: bool,
         now: f64,
-        storage: Option<web_sys::Storage>,
+        storage: Option<Storage>,
         page: &str,
-        migrate: js_sys::Function,
-    ) -> Result<Tracker, JsValue> {
-        let set = crate::compiled::decode(rules).map_err(|e| js_error(&e))?;
+    ) -> Result<Tracker, Error> {
+        let set = crate::compiled::decode(rules)?;
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),
@@ -131,7 +124,6 @@ impl Tracker {
             matched: Matched::default(),
             out: Vec::new(),
             journal_due: false,
-            migrate,
         };
         let answer = t.answer();
         t.persist = answer.unwrap_or(by_default) && !t.broken;
@@ -146,18 +138,17 @@ impl Tracker {
 
     /// Records one event (its value in the stored state's binary form, src/core/state/codec.rs,
     /// as www/tag/values.js encodes it) under `id`, unique to this page (a page id and a
-    /// counter). Returns null, or the problem `{code, path, message}` when the event is not
-    /// valid for these rules; an invalid event is not stored. Persisted in this page's
+    /// counter). Returns the problem (the page sees `{code, path, message}`) when the event
+    /// is not valid for these rules; an invalid event is not stored. Persisted in this page's
     /// journal at the next [`Tracker::flush`] (the end of the page's task); in the shared
     /// state at the next [`Tracker::fold`].
-    pub fn record(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
+    pub fn record(&mut self, event: &[u8], id: &str, now: f64) -> Result<(), Error> {
         self.apply(event, id, now, false)
     }
 
     /// Records a newer reading (longer `dwellMs`) of the page view recorded under `id`,
     /// replacing it.
-    #[wasm_bindgen(js_name = updatePageView)]
-    pub fn update_page_view(&mut self, event: &[u8], id: &str, now: f64) -> JsValue {
+    pub fn update_page_view(&mut self, event: &[u8], id: &str, now: f64) -> Result<(), Error> {
         self.apply(event, id, now, true)
     }
 
@@ -179,7 +170,6 @@ impl Tracker {
     }
 
     /// Where the numbers of the last [`Tracker::result`] are, in the wasm's memory.
-    #[wasm_bindgen(js_name = resultAt)]
     pub fn result_at(&self) -> *const f64 {
         self.out.as_ptr()
     }
@@ -268,7 +258,7 @@ impl Tracker {
         if !core::mem::take(&mut self.journal_due) || !self.persist {
             return;
         }
-        let written = match self.storage.clone() {
+        let written = match self.storage {
             Some(s) => self.journal.write(&s, &self.visitor),
             None => false,
         };
@@ -326,20 +316,17 @@ impl Tracker {
 
     /// `email_type` of an address (free, competitor, corporate) or undefined; the address
     /// itself is neither stored nor returned.
-    #[wasm_bindgen(js_name = emailType)]
     pub fn email_type(&self, email: &str) -> Option<String> {
         crate::traits::email_type(email, &self.set.competitor_domains).map(str::to_string)
     }
 
     /// The rules' `minDwellSeconds` in ms, ascending: when to re-read a visible page's dwell.
-    #[wasm_bindgen(js_name = dwellMarks)]
     pub fn dwell_marks(&self) -> Vec<f64> {
         self.set.dwell_marks()
     }
 
     /// Adds email domains (comma or space separated) that make `email_type` = competitor,
     /// beside the rules' `competitorDomains`: the tag's `data-competitors`.
-    #[wasm_bindgen(js_name = addCompetitors)]
     pub fn add_competitors(&mut self, list: &str) {
         for d in list.split([',', ' ', '\n', '\t']).filter(|d| !d.is_empty()) {
             let d = d.to_ascii_lowercase();
@@ -349,7 +336,6 @@ impl Tracker {
         }
     }
 
-    #[wasm_bindgen(getter)]
     pub fn persisting(&self) -> bool {
         self.persist
     }
@@ -358,7 +344,6 @@ impl Tracker {
     /// as `(rule index, code, a, b)` per rule: code 0 no matching event; 1 dwell (a the
     /// longest so far, b the `minDwellSeconds` needed, in ms); 2 matching events that do
     /// not count (a window or span); 3 a sequence with a of b steps done; 4 traits.
-    #[wasm_bindgen(js_name = whyNot)]
     pub fn why_not(&self, now: f64) -> Vec<f64> {
         use crate::explain::{pending, Pending};
         let scored = self.visitor.score(&self.set, now);
@@ -378,32 +363,27 @@ impl Tracker {
 }
 
 impl Tracker {
-    fn apply(&mut self, bytes: &[u8], id: &str, now: f64, update: bool) -> JsValue {
+    fn apply(&mut self, bytes: &[u8], id: &str, now: f64, update: bool) -> Result<(), Error> {
         // Checked as given (errors name the field), then kept without personal data:
         // what is stored and sent is the cleaned value. Read once, borrowed from `bytes`.
         let Some(node) = read_value(bytes) else {
             let kind = ErrorKind::InvalidValue("the event could not be read");
-            return js_problem(&Error::new(kind, ""));
+            return Err(Error::new(kind, ""));
         };
-        let e = match self.set.event(&node) {
-            Ok(e) => e,
-            Err(err) => return js_problem(&err),
-        };
+        let e = self.set.event(&node)?;
         let kept = privacy::clean_tree(&self.set, &node);
         self.privacy_warn(&kept.dropped);
         let Some(clean) = kept.node else {
-            return JsValue::NULL;
+            return Ok(());
         };
         let encoded;
         let (e, value) = match kept.changed {
             false => (e, bytes),
-            true => match self.set.event(&clean) {
-                Ok(e) => {
-                    encoded = crate::state::codec::encode(&clean.value);
-                    (e, &encoded[..])
-                }
-                Err(err) => return js_problem(&err),
-            },
+            true => {
+                let e = self.set.event(&clean)?;
+                encoded = crate::state::codec::encode(&clean.value);
+                (e, &encoded[..])
+            }
         };
         // The answer is read before the write below, in the same call: the `storage` event
         // announcing a withdrawal may arrive after this event, and must not be undone by it.
@@ -422,7 +402,7 @@ impl Tracker {
             self.unfolded += 1;
             self.journal_due = true;
         }
-        JsValue::NULL
+        Ok(())
     }
 
     /// Merges another page's journal, as stored under `key`: whether it brought events
@@ -486,7 +466,7 @@ impl Tracker {
     /// removes the journals of pages idle for [`IDLE_MS`].
     fn restore(&mut self, now: f64) {
         self.pull();
-        let Some(s) = self.storage.clone().filter(|_| self.persist) else {
+        let Some(s) = self.storage.filter(|_| self.persist) else {
             return;
         };
         let mut idle = Vec::new();
@@ -536,7 +516,7 @@ impl Tracker {
 
     /// Merges the stored state into memory; true when storage held something new.
     fn pull(&mut self) -> bool {
-        let Some(s) = self.storage.clone() else {
+        let Some(s) = self.storage else {
             self.fall_back("localStorage is not available");
             return false;
         };
@@ -594,9 +574,8 @@ impl Tracker {
         let text = match migrated {
             false => text,
             true => {
-                // The binary state as base64, as it is stored (or null: not state).
-                let out = self.migrate.call1(&JsValue::NULL, &text.into()).ok()?;
-                converted = out.as_string()?;
+                // The binary state as base64, as it is stored (or None: not state).
+                converted = convert_v1(text)?;
                 &converted
             }
         };
@@ -605,7 +584,7 @@ impl Tracker {
     }
 
     fn save(&mut self, now: f64) {
-        let Some(s) = self.storage.clone() else {
+        let Some(s) = self.storage else {
             return self.fall_back("localStorage is not available");
         };
         self.dirty = false;
@@ -649,13 +628,13 @@ impl Tracker {
         if dropped.len() > MAX_NAMED {
             message.push_str(", …");
         }
-        web_sys::console::warn_1(&message.into());
+        console_warn(&message);
     }
 
     fn warn(&mut self, message: &str) {
         if !self.warned {
             self.warned = true;
-            web_sys::console::warn_1(&["leadscore: ", message].concat().into());
+            console_warn(&["leadscore: ", message].concat());
         }
     }
 }

@@ -1,45 +1,20 @@
-//! What the two wasm bindings (src/tag, src/playground) share, and the only place besides
-//! them that knows wasm-bindgen and js-sys: every core error becomes a real JS `Error` in
-//! one place, [`js_error`]; and the allocator both builds use ([`heap`]). `no_std`, so the
-//! tag's build stays free of std; natively `cargo test` runs the allocator's tests.
+//! What the two wasm bindings (src/tag, src/playground) share: the allocator both builds
+//! use ([`heap`]) and, with the feature `js` (the playground's; the only place besides it
+//! that knows wasm-bindgen and js-sys), every core error as a real JS `Error` in one
+//! place, [`js_error`]. The site tag has its own small interface (src/tag/abi.rs) and takes
+//! only the allocator. `no_std`, so the tag's build stays free of std; natively `cargo
+//! test` runs the allocator's tests.
 #![no_std]
 
 #[cfg(test)]
 #[macro_use]
 extern crate std;
 
-use js_sys::{Object, Reflect};
-use leadscore::error::Error;
-use wasm_bindgen::prelude::*;
-
 /// The allocator is the wasm builds' own; natively only its tests run, over an arena.
 #[cfg(any(target_arch = "wasm32", test))]
 mod heap;
 
-/// A core error as a JS `Error` carrying `code`, `path`, `line` and `column`.
-pub fn js_error(e: &Error) -> JsValue {
-    let err = js_sys::Error::new(&e.message());
-    fill(&err, e);
-    err.into()
-}
-
-/// The same fields and `message` on a plain object, for problems that are not thrown.
-pub fn js_problem(e: &Error) -> JsValue {
-    let o = Object::new();
-    fill(&o, e);
-    set(&o, "message", e.message().into());
-    o.into()
-}
-
-/// `target[key] = value`, ignoring the (impossible on plain objects) failure.
-pub fn set(target: &JsValue, key: &str, value: JsValue) {
-    let _ = Reflect::set(target, &key.into(), &value);
-}
-
-fn fill(target: &JsValue, e: &Error) {
-    let pos = |n: u32| if e.line > 0 { n.into() } else { JsValue::NULL };
-    set(target, "code", e.code().into());
-    set(target, "path", e.path.as_str().into());
-    set(target, "line", pos(e.line));
-    set(target, "column", pos(e.column));
-}
+#[cfg(feature = "js")]
+mod js;
+#[cfg(feature = "js")]
+pub use js::{js_error, js_problem, set};

@@ -24,10 +24,12 @@ const RULES = readFileSync(join(root, 'www/site/leadscore/rules.json'), 'utf8');
 const COMPILED = compileRules(RULES).toString('base64');
 const esbuild = join(root, 'node_modules/.bin/esbuild');
 const IMPL = join(root, 'tests/bench/engines-impl.js');
+/** The tag's interface to its wasm (the module api.js bundles). */
+const CORE = join(root, 'www/tag/core.js');
 
 export async function run() {
   install();
-  if (!existsSync(join(TAG, 'leadscore_core.js'))) execFileSync(process.execPath, [join(root, 'www/build.mjs'), '--no-playground'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(join(TAG, 'leadscore_core_bg.wasm'))) execFileSync(process.execPath, [join(root, 'www/build.mjs'), '--no-playground'], { cwd: root, stdio: 'inherit' });
   const versions = Object.fromEntries(PACKAGES.map((p) => p.replace(/@\d+$/, '')).map((name) =>
     [name, JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version]));
 
@@ -74,7 +76,7 @@ async function inNode() {
   const require = createRequire(join(dir, 'package.json'));
   const { Engine } = require('json-rules-engine');
   const jsonLogic = require('json-logic-js');
-  const core = await import(pathToFileURL(join(TAG, 'leadscore_core.js')));
+  const core = await import(pathToFileURL(CORE));
   const { memory } = core.initSync({ module: readFileSync(join(TAG, 'leadscore_core_bg.wasm')) });
   return measure({ rulesText: RULES, compiledBase64: COMPILED, Tracker: core.Tracker, memory, jsonLogic, Engine });
 }
@@ -83,18 +85,19 @@ async function inNode() {
 async function inChromium() {
   const www = join(dir, 'www');
   mkdirSync(www, { recursive: true });
-  for (const f of ['leadscore_core.js', 'leadscore_core_bg.wasm']) cpSync(join(TAG, f), join(www, f));
+  cpSync(CORE, join(www, 'core.js'));
+  cpSync(join(TAG, 'leadscore_core_bg.wasm'), join(www, 'leadscore_core_bg.wasm'));
   writeFileSync(join(dir, 'entry.js'), `import { Engine } from 'json-rules-engine';
 import jsonLogic from 'json-logic-js';
 import { measure } from ${JSON.stringify(IMPL)};
 window.runBench = async (rulesText, compiledBase64) => {
-  const core = await import('./leadscore_core.js');
-  const { memory } = await core.default();
+  const core = await import('./core.js');
+  const { memory } = await core.default({ module_or_path: new URL('./leadscore_core_bg.wasm', import.meta.url) });
   return measure({ rulesText, compiledBase64, Tracker: core.Tracker, memory, jsonLogic, Engine });
 };
 `);
   execFileSync(esbuild, [join(dir, 'entry.js'), '--bundle', '--format=esm', '--platform=browser', '--log-level=error',
-    '--external:./leadscore_core.js', `--outfile=${join(www, 'bench.js')}`], { cwd: dir, stdio: 'inherit' });
+    '--external:./core.js', `--outfile=${join(www, 'bench.js')}`], { cwd: dir, stdio: 'inherit' });
   writeFileSync(join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>engines</title><script type="module" src="bench.js"></script>');
   const { server, url } = await serve({ port: 0, root: www });
   const browser = await launch();

@@ -2,7 +2,7 @@
 // core; this module passes events in and results out, and never throws into the page:
 // every entry point is guarded. A bad argument gets `{ ok: false, error }` and the tag keeps
 // working; only a fault of the core (a wasm trap) makes it inert, with one console error.
-import init, { Tracker } from './leadscore_core.js';
+import init, { Tracker } from './core.js';
 import { collect, cleanUrl, handsOff } from './collect.js';
 import { encode, decode as decodeValue, migrate, ValueError } from './values.js';
 
@@ -402,7 +402,7 @@ function createApi({ key, page, tracker }, o, handoffModule) {
     }, () => failure('inert', 'leadscore is not running')),
     get rulesVersion() { return inert ? null : meta.version; },
     // Read from inside a page's console.warn wrapper while the core warns, the core is
-    // busy (wasm-bindgen refuses a second borrow): the answer is false then, never a throw.
+    // busy (www/tag/core.js refuses a second call): the answer is false then, never a throw.
     get persisting() { try { return !inert && tracker.persisting; } catch { return false; } },
     get inert() { return inert; },
   };
