@@ -7,10 +7,11 @@ cargo fmt --all -- --check
 # The native workspace (default members): the CLI with tests/ and the bench, the engine
 # with std, the wasm bindings' shared base (its allocator's tests).
 cargo clippy --all-targets -- -D warnings
-# The two wasm crates (site tag: the engine without std; playground: with std, Scorer,
+# The two wasm crates (site tag: the engine without std, and its debug panel's build; playground: with std, Scorer,
 # History), each linting the workspace crates it builds. The playground's own target dir,
 # as www/build.mjs builds it.
 cargo clippy -p leadscore-tag --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p leadscore-tag --target wasm32-unknown-unknown --features debug --target-dir target/wasm-debug -- -D warnings
 cargo clippy -p leadscore-playground --target wasm32-unknown-unknown --target-dir target/wasm-playground -- -D warnings
 cargo test
 # The Python extension (src/python; its wheel is built and installed into target/venv by

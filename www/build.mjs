@@ -25,6 +25,10 @@ export function build({ playground = true } = {}) {
   // The site tag's core: no std, no formatting, results as numbers (crate src/tag), and
   // its own small interface (src/tag/abi.rs, www/tag/core.js): no wasm-bindgen.
   wasm({ name: 'leadscore_core', crate: 'leadscore-tag', pkg, trapPanics: true, bindgen: false });
+  // The same with the debug panel's `why_not` (feature `debug`), which the loader fetches
+  // instead only with ?leadscore_debug=1: no visitor downloads what only the panel calls.
+  // Its own target dir, so neither build replaces the other's output each time.
+  wasm({ name: 'leadscore_debug', crate: 'leadscore-tag', pkg, trapPanics: true, bindgen: false, targetDir: 'target/wasm-debug', features: ['debug'] });
   // The playground's (crate src/playground): the same engine with std, Scorer, History and
   // the server API, panic messages. Its own target dir, so the engine built with std does
   // not replace the tag's no_std one each time.
@@ -40,13 +44,14 @@ export function build({ playground = true } = {}) {
   const tagSrc = join(root, 'www/tag');
   // The files the loader names carry their content hash in a query (`?v=…`): served with
   // a year's max-age (www/serve.mjs), and a new build is a new URL.
-  const version = (f) => `--define:LEADSCORE_V_${f}="?v=${hashOf(join(pkg, f === 'API' ? 'api.js' : 'leadscore_core_bg.wasm'))}"`;
+  const named = { API: 'api.js', WASM: 'leadscore_core_bg.wasm', DEBUG: 'leadscore_debug_bg.wasm' };
+  const version = (f) => `--define:LEADSCORE_V_${f}="?v=${hashOf(join(pkg, named[f]))}"`;
   // The debug panel and the hand-off stay their own files, fetched only by pages that need
   // them: bundled in, esbuild would ship them to every visitor.
-  bundle(join(tagSrc, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM')]);
+  bundle(join(tagSrc, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM'), version('DEBUG')]);
   bundle(join(tagSrc, 'debug.js'), join(pkg, 'debug.js'));
   bundle(join(tagSrc, 'handoff.js'), join(pkg, 'handoff.js'));
-  run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', version('WASM'), version('API'),
+  run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', version('WASM'), version('DEBUG'), version('API'),
     `--outfile=${join(pkg, 'leadscore.js')}`]);
 
   if (playground && existsSync(join(root, 'www/playground/index.html'))) {
@@ -73,8 +78,9 @@ export function build({ playground = true } = {}) {
   return sizes(pkg);
 }
 
-function wasm({ name, crate, pkg, targetDir = 'target', trapPanics = false, bindgen = true }) {
-  run('cargo', ['build', '-p', crate, '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir]);
+function wasm({ name, crate, pkg, targetDir = 'target', trapPanics = false, bindgen = true, features = [] }) {
+  run('cargo', ['build', '-p', crate, '--target', 'wasm32-unknown-unknown', '--profile', 'wasm', '--target-dir', targetDir,
+    ...(features.length ? ['--features', features.join(',')] : [])]);
   // The crate's lib name (leadscore_tag, leadscore_playground); wasm-bindgen names the output.
   const input = join(root, targetDir, `wasm32-unknown-unknown/wasm/${crate.replaceAll('-', '_')}.wasm`);
   const bg = join(pkg, `${name}_bg.wasm`);
@@ -152,7 +158,7 @@ export function sizes(dir = join(out, 'leadscore')) {
     const p = join(dir, f);
     if (!statSync(p).isFile() || !/\.(js|wasm|lsc)$/.test(f)) continue;
     const buf = readFileSync(p);
-    const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' || f === 'handoff.js' ? 'on demand' : 'playground/npm';
+    const role = TAG_FILES.includes(f) ? 'tag' : f === 'debug.js' || f === 'handoff.js' || f === 'leadscore_debug_bg.wasm' ? 'on demand' : 'playground/npm';
     rows.push({ file: relative(out, p), role, bytes: buf.length, gzip: gzipSync(buf, { level: 9 }).length, brotli: brotli(buf) });
   }
   const tag = rows.filter((r) => r.role === 'tag');

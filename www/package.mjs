@@ -25,6 +25,7 @@ const FILES = [
   ['dist/debug.js', 'site:debug.js'],
   ['dist/handoff.js', 'site:handoff.js'],
   ['dist/leadscore_core_bg.wasm', 'site:leadscore_core_bg.wasm'],
+  ['dist/leadscore_debug_bg.wasm', 'site:leadscore_debug_bg.wasm'],
   ['dist/api.d.ts', 'api.d.ts'],
   ['server/index.js', 'server.js'],
   ['server/index.d.ts', 'server.d.ts'],

@@ -252,6 +252,8 @@ unsafe extern "C" fn persisting(t: *mut Tracker) -> u32 {
     (*t).persisting() as u32
 }
 
+/// The debug panel's build only (feature `debug`).
+#[cfg(feature = "debug")]
 #[no_mangle]
 unsafe extern "C" fn why_not(t: *mut Tracker, now: f64) -> usize {
     numbers(&(*t).why_not(now))

@@ -344,6 +344,7 @@ impl Tracker {
     /// as `(rule index, code, a, b)` per rule: code 0 no matching event; 1 dwell (a the
     /// longest so far, b the `minDwellSeconds` needed, in ms); 2 matching events that do
     /// not count (a window or span); 3 a sequence with a of b steps done; 4 traits.
+    #[cfg(feature = "debug")]
     pub fn why_not(&self, now: f64) -> Vec<f64> {
         use crate::explain::{pending, Pending};
         let scored = self.visitor.score(&self.set, now);

@@ -72,13 +72,17 @@ describe('bundlers', () => {
     const dir = project({ 'index.html': HTML('/main.js'), 'main.js': MAIN, 'rules.js': RULES_JS });
     execFileSync(process.execPath, [join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: dir, stdio: 'pipe' });
     const out = join(dir, 'dist');
-    // Vite emitted the engine's wasm with the bundle, byte for byte.
+    // Vite emitted the engine's wasm with the bundle, byte for byte, and the debug panel's
+    // build of it beside (fetched only with ?leadscore_debug=1).
     const wasm = readdirSync(join(out, 'assets')).filter((f) => f.endsWith('.wasm'));
-    assert.equal(wasm.length, 1, readdirSync(join(out, 'assets')).join(' '));
-    assert.ok(readFileSync(join(out, 'assets', wasm[0])).equals(readFileSync(join(PKG, 'dist/leadscore_core_bg.wasm'))));
+    const emitted = (name) => wasm.filter((f) => readFileSync(join(out, 'assets', f)).equals(readFileSync(join(PKG, 'dist', name))));
+    assert.equal(wasm.length, 2, readdirSync(join(out, 'assets')).join(' '));
+    assert.equal(emitted('leadscore_core_bg.wasm').length, 1);
+    assert.equal(emitted('leadscore_debug_bg.wasm').length, 1);
     const { url, requests } = await serveDir(out);
     checkJourney(await journey(url + '/'));
-    assert.ok(requests.some((r) => /\.wasm(\?|$)/.test(r)));
+    const fetched = requests.filter((r) => /\.wasm(\?|$)/.test(r)).map((r) => r.split('?')[0].split('/').pop());
+    assert.deepEqual(fetched, emitted('leadscore_core_bg.wasm'), 'a visitor fetches only the engine');
   });
 
   it('esbuild: the README line (bundle, then copy the wasm beside it) works, and is needed', async () => {
@@ -96,6 +100,7 @@ describe('bundlers', () => {
     rmSync(join(dir, 'public/js'), { recursive: true });
     execFileSync('sh', ['-c', line], { cwd: dir, env, stdio: 'pipe' });
     assert.ok(existsSync(join(dir, 'public/js/leadscore_core_bg.wasm')));
+    assert.ok(existsSync(join(dir, 'public/js/leadscore_debug_bg.wasm')));
     checkJourney(await journey(url + '/'));
   });
 });

@@ -85,4 +85,22 @@ describe('the debug panel', () => {
     assert.deepEqual(page.errors, []);
     await context.close();
   });
+
+  it('ships to visitors without what only the panel calls: their wasm lacks it, and a debug page fetches the other build', async () => {
+    const context = await browser.newContext();
+    const wasms = [];
+    context.on('request', (r) => { if (/\.wasm(\?|$)/.test(r.url())) wasms.push(new URL(r.url()).pathname); });
+    const page = await open(context, `${web.url}/pricing`);
+    assert.deepEqual(wasms, ['/leadscore/leadscore_core_bg.wasm']);
+    const exportsOf = (name) => page.evaluate(async (n) => WebAssembly.Module.exports(
+      await WebAssembly.compileStreaming(fetch(`/leadscore/${n}`))).map((e) => e.name), name);
+    assert.ok(!(await exportsOf('leadscore_core_bg.wasm')).includes('why_not'));
+    assert.ok((await exportsOf('leadscore_debug_bg.wasm')).includes('why_not'));
+    wasms.length = 0;
+    await goto(page, `${web.url}/pricing?leadscore_debug=1`);
+    await page.waitForSelector('#leadscore-debug .ls-toggle');
+    assert.deepEqual(wasms, ['/leadscore/leadscore_debug_bg.wasm']);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
 });

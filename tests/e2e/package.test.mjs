@@ -22,6 +22,7 @@ const SHIPPED = [
   'dist/handoff.js',
   'dist/leadscore.js',
   'dist/leadscore_core_bg.wasm',
+  'dist/leadscore_debug_bg.wasm',
   'package.json',
   'rules.schema.json',
   'server/index.d.ts',

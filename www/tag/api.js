@@ -10,13 +10,17 @@ const DEFAULT_KEY = 'leadscore:v1';
 /** How long the page is idle (no event recorded) before it folds its journal into the
  * shared state. Another tab sees an event at once through the journal's storage event. */
 const FOLD_MS = 1000;
-/** The wasm's content hash as a query, from the build (www/build.mjs): cached for a year. */
+/** The wasms' content hashes as a query, from the build (www/build.mjs): cached for a year. */
 const WASM_V = typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '';
-/** The wasm beside this module. The URL's text stays a plain literal, so bundlers (Vite)
- * see `new URL('…wasm', import.meta.url)` and emit the file; the hash goes in after. */
+const DEBUG_V = typeof LEADSCORE_V_DEBUG === 'string' ? LEADSCORE_V_DEBUG : '';
+/** The page asked for the debug panel. */
+const debugging = () => /[?&]leadscore_debug=1\b/.test(location.search);
+/** The wasm beside this module: with ?leadscore_debug=1, its build with what only the debug
+ * panel calls (`whyNot`). The URLs' text stays a plain literal, so bundlers (Vite) see
+ * `new URL('…wasm', import.meta.url)` and emit the files; the hash goes in after. */
 function wasmUrl() {
-  const url = new URL('./leadscore_core_bg.wasm', import.meta.url);
-  url.search = WASM_V;
+  const url = debugging() ? new URL('./leadscore_debug_bg.wasm', import.meta.url) : new URL('./leadscore_core_bg.wasm', import.meta.url);
+  url.search = debugging() ? DEBUG_V : WASM_V;
   return url;
 }
 /** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
@@ -428,7 +432,7 @@ function createApi({ key, page, tracker }, o, handoffModule) {
   on(window, 'pagehide', guard(fold, null));
   // The first change only sets the band it starts from (see `changed`): no band event.
   guard(changed)();
-  if (/[?&]leadscore_debug=1\b/.test(location.search)) {
+  if (debugging()) {
     // Why each rule has not scored: the core's numbers (see `Tracker.whyNot`), named in debug.js.
     const whyNot = guard(() => tracker.whyNot(Date.now()), () => [], () => []);
     const flush = () => collector && collector.flush();

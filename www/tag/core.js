@@ -178,7 +178,8 @@ export class Tracker {
   emailType(email) { return enter(this, () => (wasm.email_type(this.t, ...putText(email)) < 0 ? undefined : replyText())); }
   dwellMarks() { return enter(this, () => (wasm.dwell_marks(this.t), replyNumbers())); }
   addCompetitors(list) { enter(this, () => wasm.add_competitors(this.t, ...putText(list))); }
-  whyNot(now) { return enter(this, () => (wasm.why_not(this.t, now), replyNumbers())); }
+  /** The debug panel's (leadscore_debug_bg.wasm only; [] from the visitors' build). */
+  whyNot(now) { return wasm.why_not ? enter(this, () => (wasm.why_not(this.t, now), replyNumbers())) : []; }
   /** False while a call into the core runs (read from a console.warn wrapper): never a throw. */
   get persisting() { return !busy && wasm.persisting(this.t) !== 0; }
 }

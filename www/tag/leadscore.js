@@ -42,7 +42,10 @@
     }
     // Not api.js → wasm → rules one after another: one round trip instead of three. The
     // build puts content hashes in these names' queries (LEADSCORE_V_*): cached for a year.
-    config.wasm = settle(compile(base + 'leadscore_core_bg.wasm' + (typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '')));
+    // With ?leadscore_debug=1 the same core with what only the debug panel calls.
+    config.wasm = settle(compile(base + (/[?&]leadscore_debug=1\b/.test(location.search)
+      ? 'leadscore_debug_bg.wasm' + (typeof LEADSCORE_V_DEBUG === 'string' ? LEADSCORE_V_DEBUG : '')
+      : 'leadscore_core_bg.wasm' + (typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : ''))));
     if (config.rulesUrl && config.rules == null) config.rulesData = settle(rulesBytes(config.rulesUrl));
     import(base + 'api.js' + (typeof LEADSCORE_V_API === 'string' ? LEADSCORE_V_API : ''))
       .then(function (m) { return m.boot(config, q); })
