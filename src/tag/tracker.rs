@@ -486,7 +486,11 @@ impl Tracker {
                 _ => idle.push(key),
             }
         }
-        self.visitor.compact(&self.set, now);
+        // Not even called with nothing stored (a first page view): the browser compiles a
+        // wasm function on its first call, and pruning is a large one.
+        if !self.visitor.is_empty() {
+            self.visitor.compact(&self.set, now);
+        }
         let unsaved = self.last.is_none() && !self.visitor.is_empty();
         self.dirty = false;
         // State that held personal data (an older tag's) is written back cleaned.
