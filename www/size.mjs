@@ -15,9 +15,9 @@ import { serve } from './serve.mjs';
 /** The budget of issue 14: script-tag bytes on a first page view, gzip. Not met yet
  * (README, "Not yet"). */
 export const BUDGET_GZIP = 36 * 1024;
-/** What CI enforces until the budget is met: today's largest page (59.4 KB gzip, a page
+/** What CI enforces until the budget is met: today's largest page (54.3 KB gzip, a page
  * with a form) plus a little, so the tag can only shrink. Lower it as the tag shrinks. */
-export const CEILING_GZIP = 60 * 1024;
+export const CEILING_GZIP = 55 * 1024;
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const site = join(root, 'target/site');

@@ -142,6 +142,8 @@ unsafe extern "C" fn new(
     }
 }
 
+/// `Tracker::record`, or with `update` set `Tracker::update_page_view`: 0, or the problem's
+/// length (the reply).
 #[no_mangle]
 unsafe extern "C" fn record(
     t: *mut Tracker,
@@ -150,22 +152,13 @@ unsafe extern "C" fn record(
     id: *mut u8,
     id_len: usize,
     now: f64,
+    update: u32,
 ) -> usize {
     let (event, id) = (owned(event, event_len), owned_text(id, id_len));
-    outcome((*t).record(&event, &id, now))
-}
-
-#[no_mangle]
-unsafe extern "C" fn update_page_view(
-    t: *mut Tracker,
-    event: *mut u8,
-    event_len: usize,
-    id: *mut u8,
-    id_len: usize,
-    now: f64,
-) -> usize {
-    let (event, id) = (owned(event, event_len), owned_text(id, id_len));
-    outcome((*t).update_page_view(&event, &id, now))
+    outcome(match update {
+        0 => (*t).record(&event, &id, now),
+        _ => (*t).update_page_view(&event, &id, now),
+    })
 }
 
 #[no_mangle]

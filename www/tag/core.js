@@ -156,11 +156,12 @@ export class Tracker {
 
   /** null, or the problem `{code, path, message}` of an event that is not valid. */
   record(event, id, now) {
-    return enter(this, () => (wasm.record(this.t, ...put(event), ...putText(id), now) ? problem() : null));
+    return enter(this, () => (wasm.record(this.t, ...put(event), ...putText(id), now, 0) ? problem() : null));
   }
 
+  /** The same for a newer reading (longer dwellMs) of the page view recorded under `id`. */
   updatePageView(event, id, now) {
-    return enter(this, () => (wasm.update_page_view(this.t, ...put(event), ...putText(id), now) ? problem() : null));
+    return enter(this, () => (wasm.record(this.t, ...put(event), ...putText(id), now, 1) ? problem() : null));
   }
 
   /** How many numbers the result has, at `resultAt()` in the memory. */
