@@ -48,7 +48,12 @@ export function build({ playground = true } = {}) {
   const version = (f) => `--define:LEADSCORE_V_${f}="?v=${hashOf(join(pkg, named[f]))}"`;
   // The debug panel and the hand-off stay their own files, fetched only by pages that need
   // them: bundled in, esbuild would ship them to every visitor.
-  bundle(join(tagSrc, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM'), version('DEBUG')]);
+  // Every function of the API runs as the tag starts: the compile hint has Chromium (136+)
+  // compile them all as the file streams in, off the main thread, instead of each on its
+  // first call on it (wasm ready → first result, throttled first view: 13.2 → 9.4 ms in one
+  // side-by-side run of 16 visitors each; README, "Script tag").
+  bundle(join(tagSrc, 'api.js'), join(pkg, 'api.js'), ['--external:./debug.js', '--external:./handoff.js', version('WASM'), version('DEBUG'),
+    '--banner:js=//# allFunctionsCalledOnLoad']);
   bundle(join(tagSrc, 'debug.js'), join(pkg, 'debug.js'));
   bundle(join(tagSrc, 'handoff.js'), join(pkg, 'handoff.js'));
   run(esbuild, ['www/tag/leadscore.js', '--minify', '--target=es2017', '--log-level=warning', version('WASM'), version('DEBUG'), version('API'),

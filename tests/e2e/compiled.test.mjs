@@ -161,6 +161,15 @@ describe('the built tag', () => {
       assert.ok(!wasm.includes(dead), `the wasm holds ${dead.slice(0, 30)}`);
     }
   });
+
+  it('asks the browser to compile the API as it streams in: its first line is the compile hint', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { root } = await import('./helpers.mjs');
+    // Chromium reads the hint only as a comment of its own, before the code it applies to.
+    const api = readFileSync(join(root, 'target/site/leadscore/api.js'), 'utf8');
+    assert.equal(api.split('\n')[0], '//# allFunctionsCalledOnLoad');
+  });
 });
 
 describe("the playground's Ship buttons", () => {
