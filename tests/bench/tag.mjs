@@ -75,6 +75,11 @@ export function baseline() {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   execFileSync('sh', ['-c', `git archive ${BASE} | tar -x -C "${dir}"`], { cwd: root, stdio: 'inherit' });
+  // A tree from before the workspace split is one package: its own workspace, not a member
+  // of the one whose target/ it sits in (cargo refuses to build it otherwise).
+  const manifest = join(dir, 'Cargo.toml');
+  const text = readFileSync(manifest, 'utf8');
+  if (!/^\[workspace\]/m.test(text)) writeFileSync(manifest, `${text}\n[workspace]\n`);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   for (const t of ['release', 'wasm32-unknown-unknown']) {
     if (existsSync(join(root, 'target', t))) cpSync(join(root, 'target', t), join(dir, 'target', t), { recursive: true });
