@@ -53,19 +53,21 @@ extern "C" fn reply_len() -> usize {
 }
 
 /// A block of `len` bytes for the JavaScript to fill: the function it is passed to (or,
-/// from an import, the core) owns it. A full memory traps, as any allocation does.
+/// from an import, the core) owns it. A full memory traps, as any allocation does, and so
+/// does a length no block can have (2 GiB or more): never a block smaller than asked.
 #[no_mangle]
 extern "C" fn alloc(len: usize) -> *mut u8 {
-    match Layout::array::<u8>(len) {
-        Ok(layout) if len > 0 => {
-            let p = unsafe { alloc::alloc::alloc(layout) };
-            if p.is_null() {
-                alloc::alloc::handle_alloc_error(layout);
-            }
-            p
-        }
-        _ => NonNull::dangling().as_ptr(),
+    if len == 0 {
+        return NonNull::dangling().as_ptr();
     }
+    let Ok(layout) = Layout::array::<u8>(len) else {
+        core::arch::wasm32::unreachable()
+    };
+    let p = unsafe { alloc::alloc::alloc(layout) };
+    if p.is_null() {
+        alloc::alloc::handle_alloc_error(layout);
+    }
+    p
 }
 
 /// The block of [`alloc`] at `at`, `len` bytes, now owned.

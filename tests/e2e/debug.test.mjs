@@ -103,4 +103,22 @@ describe('the debug panel', () => {
     assert.deepEqual(page.errors, []);
     await context.close();
   });
+
+  it('scores with the visitors\' wasm when the debug build cannot be had (a site that copied only that one)', async () => {
+    const context = await browser.newContext();
+    await context.route('**/leadscore_debug_bg.wasm*', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    const page = await open(context);
+    await page.clock.install({ time: T0 });
+    await goto(page, `${web.url}/pricing?leadscore_debug=1`);
+    await page.waitForSelector('#leadscore-debug .ls-toggle');
+    await page.clock.runFor(11_000);
+    const out = await page.evaluate(() => ({ inert: leadscore.inert, result: leadscore.result() }));
+    assert.equal(out.inert, false);
+    // The page view read for 10 s scores, as on any page.
+    assert.ok(out.result.explain.some((x) => x.rule === 'pricing-view'), JSON.stringify(out.result));
+    // The browser logs the 404 itself; the tag says nothing.
+    assert.deepEqual(page.logs.filter((l) => l.text.startsWith('leadscore')), []);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
 });

@@ -25,6 +25,8 @@ const INTL = JSON.stringify({
 });
 const KEY = 'clé😀';
 const NOTES = 'leadscore:v1';
+/** A storage key that starts with U+FEFF: text, not a byte-order mark to drop. */
+const BOM_KEY = '\uFEFFls';
 
 let browser;
 let web;
@@ -38,6 +40,7 @@ before(async () => {
       body: '<form id="f"><input type="email" id="email" name="email"></form>',
     }),
     '/t/notes': tagPage({ attrs: '', head: inlineRules(tabRules('notes-1')) }),
+    '/t/bom': tagPage({ attrs: `data-storage-key="${BOM_KEY}"`, head: inlineRules(tabRules('notes-1')) }),
   });
 });
 after(async () => {
@@ -194,5 +197,67 @@ describe("the tag's interface to its core", () => {
     assert.match(errors[0].text, /leadscore: stopped: internal error in the scoring core/);
     assert.deepEqual(page.errors, []);
     await context.close();
+  });
+
+  it('takes a storage key starting with U+FEFF as it is: state, journal and consent under that very key', async () => {
+    const context = await browser.newContext();
+    const page = await open(context, `${web.url}/t/bom`);
+    await page.evaluate(async () => {
+      leadscore.track('note', { n: 'a' });
+      leadscore.consent(true);
+      await new Promise((ok) => setTimeout(ok, 0));
+    });
+    const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    assert.ok(keys.includes(BOM_KEY) && keys.includes(`${BOM_KEY}:consent`), JSON.stringify(keys));
+    assert.ok(keys.some((k) => k.startsWith(`${BOM_KEY}:page:`)), JSON.stringify(keys));
+    assert.ok(!keys.includes('ls') && !keys.includes('ls:consent'), JSON.stringify(keys));
+    await goto(page, `${web.url}/t/bom`);
+    assert.deepEqual((await page.evaluate(() => leadscore.events())).filter((e) => e.type === 'note').map((e) => e.props.n), ['a']);
+    assert.deepEqual(page.errors, []);
+    await context.close();
+  });
+
+  it('reads a storage value that is not text (an object of a wrapper, a throwing toString) as storage that cannot be read: memory, one warning, never a stopped tag', async () => {
+    for (const value of ['throwing', 'object']) {
+      const context = await browser.newContext();
+      await context.addInitScript((value) => {
+        const get = Storage.prototype.getItem;
+        Storage.prototype.getItem = function (k) {
+          if (!k.endsWith(':consent')) return get.call(this, k);
+          return value === 'throwing' ? { toString() { throw new Error('no'); } } : { answer: 'granted' };
+        };
+      }, value);
+      const page = await open(context, `${web.url}/t/notes`);
+      const out = await page.evaluate(() => ({ r: leadscore.track('note', { n: 'a' }), inert: leadscore.inert, persisting: leadscore.persisting, result: leadscore.result() !== null }));
+      assert.deepEqual(out, { r: { ok: true }, inert: false, persisting: false, result: true }, value);
+      const ours = warnings(page);
+      assert.equal(ours.length, 1, `${value}: ${JSON.stringify(page.logs)}`);
+      assert.match(ours[0].text, /localStorage could not be read; scoring in memory/);
+      assert.deepEqual(page.logs.filter((l) => l.type === 'error'), [], value);
+      assert.deepEqual(page.errors, []);
+      await context.close();
+    }
+  });
+
+  it('gives the core exactly the bytes it is handed, whatever length an object claims (Node, the built wasm)', async () => {
+    const { initSync, Tracker } = await import('../../www/tag/core.js');
+    const { memory } = initSync({ module: readFileSync(join(root, 'target/site/leadscore/leadscore_core_bg.wasm')) });
+    const rules = readFileSync(join(root, 'target/site/leadscore/rules.lsc'));
+    // Claims no bytes when the block is asked for, then all of them when they are copied:
+    // the core would have owned a block of 0 and been written 1,471 bytes past it.
+    const lying = new Uint8Array(rules);
+    let calls = 0;
+    Object.defineProperty(lying, 'length', { get: () => (calls++ === 0 ? 0 : rules.length) });
+    const make = (r) => new Tracker(r, 'k', false, Date.now(), null, 'p', () => null);
+    const t = make(lying);
+    // A block of 0 bytes is the address 1 (no memory of its own): the rules must not be there.
+    // (The first bytes of such a block would be the allocator's once it was freed.)
+    const low = Buffer.from(new Uint8Array(memory.buffer, 1 + 64, rules.length - 64));
+    assert.ok(!low.equals(rules.subarray(64)), 'the rules were written past a block of 0 bytes');
+    const { encode } = await import('../../www/tag/values.js');
+    assert.equal(t.record(encode({ type: 'page_view', ts: Date.now(), url: 'https://acme.example/pricing' }), 'p.0', Date.now()), null);
+    assert.ok(t.result(Date.now()) > 0);
+    // The heap is intact: a second tracker from honest bytes reads the same rules.
+    assert.deepEqual(JSON.parse(make(rules).meta()), JSON.parse(t.meta()));
   });
 });

@@ -18,10 +18,20 @@ const debugging = () => /[?&]leadscore_debug=1\b/.test(location.search);
 /** The wasm beside this module: with ?leadscore_debug=1, its build with what only the debug
  * panel calls (`whyNot`). The URLs' text stays a plain literal, so bundlers (Vite) see
  * `new URL('…wasm', import.meta.url)` and emit the files; the hash goes in after. */
-function wasmUrl() {
-  const url = debugging() ? new URL('./leadscore_debug_bg.wasm', import.meta.url) : new URL('./leadscore_core_bg.wasm', import.meta.url);
-  url.search = debugging() ? DEBUG_V : WASM_V;
+function wasmUrl(debug) {
+  const url = debug ? new URL('./leadscore_debug_bg.wasm', import.meta.url) : new URL('./leadscore_core_bg.wasm', import.meta.url);
+  url.search = debug ? DEBUG_V : WASM_V;
   return url;
+}
+
+/** The core instantiated: the loader's compiled wasm, or the one beside this module. A debug
+ * build that cannot be had (a site that copied only the visitors' wasm) is not a reason to
+ * stop scoring: the visitors' build then, whose debug panel lacks only the reasons. */
+function instantiate(options) {
+  const load = (source) => init({ module_or_path: source });
+  if (options.wasm) return load(options.wasm.then(settled));
+  if (!debugging()) return load(wasmUrl(false));
+  return load(wasmUrl(true)).catch(() => load(wasmUrl(false)));
 }
 /** The queue's commands: push(['track', …]) runs these and nothing else, so a name such as
  * 'toString' or 'constructor' never reaches what the API object inherits. */
@@ -43,11 +53,10 @@ export async function start(options = {}) {
   const t0 = performance.now();
   let tRules = 0;
   let tWasm = 0;
-  const wasm = options.wasm ? options.wasm.then(settled) : wasmUrl();
   // The hand-off's file too, when this page needs it already (else later, or never).
   const [rules, , handoffModule] = await Promise.all([
     loadRules(options).then((b) => { tRules = performance.now() - t0; return b; }),
-    init({ module_or_path: wasm }).then((exports) => { memory = exports.memory; tWasm = performance.now() - t0; }),
+    instantiate(options).then((exports) => { memory = exports.memory; tWasm = performance.now() - t0; }),
     needsHandoff(options) ? loadHandoff() : null,
   ]);
   const tReady = performance.now();

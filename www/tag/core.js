@@ -17,7 +17,18 @@ let busy = false;
 let active = null;
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
+/** A leading U+FEFF is text too (a storage key may start with one): not dropped as a BOM. */
+const decoder = () => new TextDecoder('utf-8', { ignoreBOM: true });
+let fromUtf8 = decoder();
+/** Safari 16 to 18.4 fails to decode once one decoder has decoded 2 GiB (WebKit bug
+ * 280593): a long-lived page writing its state often gets there, so a fresh decoder well
+ * before that. */
+let decoded = 0;
+function decode(bytes) {
+  decoded += bytes.length;
+  if (decoded > 2 ** 30) { fromUtf8 = decoder(); decoded = bytes.length; }
+  return fromUtf8.decode(bytes);
+}
 
 /** A view of the whole memory, made again when the memory has grown (which detaches it). */
 let u8 = new Uint8Array(0);
@@ -25,14 +36,21 @@ function memory() {
   if (u8.byteLength === 0) u8 = new Uint8Array(wasm.memory.buffer);
   return u8;
 }
-const bytesAt = (at, n) => memory().subarray(at, at + n);
-const textAt = (at, n) => fromUtf8.decode(bytesAt(at, n));
+// Addresses and lengths from the wasm are u32s, which arrive as signed i32: `>>> 0` keeps
+// one above 2 GiB an address rather than a negative index.
+const bytesAt = (at, n) => memory().subarray(at >>> 0, (at >>> 0) + (n >>> 0));
+const textAt = (at, n) => decode(bytesAt(at, n));
+const alloc = (n) => wasm.alloc(n) >>> 0;
 
-/** Bytes (a Uint8Array or an array of bytes) into a block the callee owns: [where, length]. */
+/** Bytes (a Uint8Array or an array of bytes) into a block the callee owns: [where, length].
+ * The length is read once, from the array itself (not a `length` an object may redefine):
+ * the core owns exactly the block it was given. */
 function put(bytes) {
-  const at = wasm.alloc(bytes.length);
-  memory().set(bytes, at);
-  return [at, bytes.length];
+  const b = bytes instanceof Uint8Array ? Uint8Array.prototype.subarray.call(bytes, 0) : Uint8Array.from(bytes);
+  const n = b.length;
+  const at = alloc(n);
+  memory().set(b, at);
+  return [at, n];
 }
 
 /** Text as UTF-8 in a block the callee owns. Ids, keys and stored values are ASCII: those
@@ -41,7 +59,7 @@ function putText(text) {
   const s = String(text);
   const n = s.length;
   if (n > 1024 || !ASCII.test(s)) return put(utf8.encode(s));
-  const at = wasm.alloc(n);
+  const at = alloc(n);
   const m = memory();
   for (let i = 0; i < n; i++) m[at + i] = s.charCodeAt(i);
   return [at, n];
@@ -50,7 +68,7 @@ const ASCII = /^[\0-\x7f]*$/;
 
 /** The last reply, as a view (valid until the next call into the core). */
 const reply = () => bytesAt(wasm.reply_at(), wasm.reply_len());
-const replyText = () => fromUtf8.decode(reply());
+const replyText = () => decode(reply());
 const replyNumbers = () => new Float64Array(reply().slice().buffer);
 
 /** The problem or error the core left as the reply: `{code, path, message, line, column}`. */
@@ -68,11 +86,14 @@ function give(text, out) {
   return n;
 }
 
-/** A storage read: the value given to the core, -1 for null, -2 when it threw. */
+/** A storage read: the value given to the core, -1 for null, -2 when it threw or gave
+ * something other than text (a storage wrapper's object: what `localStorage` never
+ * returns, read as storage that cannot be read, never thrown through the core). */
 function stored(read, out) {
   let v;
   try { v = read(); } catch { return -2; }
-  return v == null ? -1 : give(v, out);
+  if (v == null) return -1;
+  return typeof v === 'string' ? give(v, out) : -2;
 }
 
 /** A storage write: 0, or -1 when it threw (a SecurityError, a full quota). */
@@ -166,7 +187,7 @@ export class Tracker {
 
   /** How many numbers the result has, at `resultAt()` in the memory. */
   result(now) { return enter(this, () => wasm.result(this.t, now)); }
-  resultAt() { return enter(this, () => wasm.result_at(this.t)); }
+  resultAt() { return enter(this, () => wasm.result_at(this.t) >>> 0); }
   meta() { return enter(this, () => (wasm.meta(this.t), replyText())); }
   events() { return enter(this, () => (wasm.events(this.t), reply().slice())); }
   digest(text) { return enter(this, () => (wasm.digest(this.t, ...putText(text)), replyText())); }

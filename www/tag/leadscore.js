@@ -42,10 +42,12 @@
     }
     // Not api.js → wasm → rules one after another: one round trip instead of three. The
     // build puts content hashes in these names' queries (LEADSCORE_V_*): cached for a year.
-    // With ?leadscore_debug=1 the same core with what only the debug panel calls.
-    config.wasm = settle(compile(base + (/[?&]leadscore_debug=1\b/.test(location.search)
-      ? 'leadscore_debug_bg.wasm' + (typeof LEADSCORE_V_DEBUG === 'string' ? LEADSCORE_V_DEBUG : '')
-      : 'leadscore_core_bg.wasm' + (typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : ''))));
+    // With ?leadscore_debug=1 the same core with what only the debug panel calls, or the
+    // visitors' one when that cannot be had (the panel then lacks only its reasons).
+    var core = function () { return compile(base + 'leadscore_core_bg.wasm' + (typeof LEADSCORE_V_WASM === 'string' ? LEADSCORE_V_WASM : '')); };
+    config.wasm = settle(/[?&]leadscore_debug=1\b/.test(location.search)
+      ? compile(base + 'leadscore_debug_bg.wasm' + (typeof LEADSCORE_V_DEBUG === 'string' ? LEADSCORE_V_DEBUG : '')).catch(core)
+      : core());
     if (config.rulesUrl && config.rules == null) config.rulesData = settle(rulesBytes(config.rulesUrl));
     import(base + 'api.js' + (typeof LEADSCORE_V_API === 'string' ? LEADSCORE_V_API : ''))
       .then(function (m) { return m.boot(config, q); })
