@@ -74,6 +74,8 @@ export interface Options {
   rulesUrl?: string;
   /** 'required': store nothing until consent(true). */
   consent?: 'required';
+  /** The base of the tag's localStorage keys (default 'leadscore:v1'): the state is under
+   * `${storageKey}:state`, the consent answer under `${storageKey}:consent`. */
   storageKey?: string;
   /** Extra competitor email domains, comma or space separated. */
   competitors?: string;

@@ -17,6 +17,7 @@ use leadscore_wasm as _;
 mod abi;
 mod host;
 mod journal;
+mod legacy;
 mod tracker;
 
 /// The tag's build has no unwinding and no panic messages: a panic traps, the call into

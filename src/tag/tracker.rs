@@ -24,6 +24,7 @@ use crate::prelude::*;
 
 use super::host::{console_warn, convert_v1, Storage};
 use super::journal::{Journal, IDLE_MS};
+use super::legacy::Legacy;
 use crate::engine::Tally;
 use crate::error::{Error, ErrorKind};
 use crate::json::write_str;
@@ -47,7 +48,10 @@ const FOLD_EVERY: u32 = 32;
 pub struct Tracker {
     set: RuleSet,
     visitor: Visitor,
+    /// Where the state is stored: `<key>:state`.
     key: String,
+    /// An older tag's state under `<key>` itself (see `super::legacy`).
+    legacy: Legacy,
     /// Where the consent answer is stored: `granted` or `denied`.
     consent_key: String,
     /// Whether to persist while no answer is stored: false under Global Privacy Control
@@ -106,7 +110,8 @@ impl Tracker {
         let mut t = Tracker {
             set,
             visitor: Visitor::default(),
-            key: key.to_string(),
+            key: [key, ":state"].concat(),
+            legacy: Legacy::new(key),
             consent_key: [key, ":consent"].concat(),
             by_default,
             persist: false,
@@ -233,6 +238,14 @@ impl Tracker {
         let before = self.visitor.len();
         if self.journal.is_other(key) {
             return !removed && self.merge_journal(key).is_some_and(|gained| gained);
+        }
+        // An older tag's tab wrote its state (removed: this tag's own clean-up).
+        if self.legacy.is(key) {
+            if removed || !self.pull_legacy() {
+                return false;
+            }
+            self.save(now);
+            return self.visitor.len() != before;
         }
         if removed && (key.is_empty() || key == self.key) {
             let had = !self.visitor.is_empty();
@@ -467,6 +480,7 @@ impl Tracker {
     /// removes the journals of pages idle for [`IDLE_MS`].
     fn restore(&mut self, now: f64) {
         self.pull();
+        self.pull_legacy();
         let Some(s) = self.storage.filter(|_| self.persist) else {
             return;
         };
@@ -511,12 +525,46 @@ impl Tracker {
         self.behind = false;
     }
 
-    /// Removes the stored state and every page's journal.
+    /// Removes the stored state, an older tag's, and every page's journal.
     fn erase(&mut self) {
         if let Some(s) = &self.storage {
             let _ = s.remove_item(&self.key);
+            self.legacy.erase(s);
             self.journal.erase_all(s);
         }
+    }
+
+    /// Merges the state an older tag keeps under the base key, when it is new since the
+    /// last merge (see `super::legacy`); true when there was such state. It is then written
+    /// under `<key>:state` at the next save, and kept for an older tag when it is its own
+    /// clean text, else removed.
+    fn pull_legacy(&mut self) -> bool {
+        let Some(s) = self.storage.filter(|_| self.persist) else {
+            return false;
+        };
+        let Some((text, digest)) = self.legacy.unmerged(&s) else {
+            return false;
+        };
+        let keep = match self.read_stored(&text) {
+            Some((loaded, v1)) => {
+                self.privacy_warn(&loaded.removed);
+                if loaded.damaged.is_some() {
+                    self.warn("part of the stored state was unreadable and has been reset");
+                } else if !loaded.refused.is_empty() {
+                    self.warn("stored events that these rules do not accept were dropped");
+                }
+                let clean = v1 && !loaded.scrubbed && loaded.damaged.is_none();
+                self.visitor.merge(loaded.visitor);
+                clean
+            }
+            None => {
+                self.warn("the stored state was unreadable and has been reset");
+                false
+            }
+        };
+        self.legacy.merged(digest, keep);
+        self.behind = true;
+        true
     }
 
     /// Merges the stored state into memory; true when storage held something new.
@@ -608,6 +656,7 @@ impl Tracker {
         }
         let _ = self.journal.write(&s, &self.visitor);
         self.last = Some(text);
+        self.legacy.settle(&s);
     }
 
     fn fall_back(&mut self, why: &str) {

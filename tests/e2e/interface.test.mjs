@@ -88,7 +88,7 @@ describe("the tag's interface to its core", () => {
     // The next page of the visit: the state under the key, and this page's journal.
     await goto(page, `${web.url}/t/intl`);
     const keys = await page.evaluate(() => Object.keys(localStorage).sort());
-    assert.ok(keys.includes(KEY), JSON.stringify(keys));
+    assert.ok(keys.includes(`${KEY}:state`), JSON.stringify(keys));
     assert.ok(keys.some((k) => k.startsWith(`${KEY}:page:`)), JSON.stringify(keys));
     const again = await page.evaluate(() => ({ result: leadscore.result(), events: leadscore.events() }));
     assert.equal(again.result.score, 6);
@@ -154,14 +154,14 @@ describe("the tag's interface to its core", () => {
         if (k === key && atob(v).charCodeAt(3) > 30) throw new DOMException('full', 'QuotaExceededError');
         return set.call(this, k, v);
       };
-    }, NOTES);
+    }, `${NOTES}:state`);
     const page = await open(context, `${web.url}/t/notes`);
     // 60 notes in one task: the journal's write folds (32 events without a fold).
     await page.evaluate(async () => {
       for (let i = 0; i < 60; i++) leadscore.track('note', { n: String(i) });
       await new Promise((ok) => setTimeout(ok, 0));
     });
-    const state = readState(await page.evaluate((k) => localStorage.getItem(k), NOTES));
+    const state = readState(await page.evaluate((k) => localStorage.getItem(k), `${NOTES}:state`));
     assert.ok(state, 'the shared state was written');
     assert.equal(state.events.length, 30);
     const notes = state.events.filter((e) => e.type === 'note').map((e) => Number(e.props.n));
@@ -208,9 +208,9 @@ describe("the tag's interface to its core", () => {
       await new Promise((ok) => setTimeout(ok, 0));
     });
     const keys = await page.evaluate(() => Object.keys(localStorage).sort());
-    assert.ok(keys.includes(BOM_KEY) && keys.includes(`${BOM_KEY}:consent`), JSON.stringify(keys));
+    assert.ok(keys.includes(`${BOM_KEY}:state`) && keys.includes(`${BOM_KEY}:consent`), JSON.stringify(keys));
     assert.ok(keys.some((k) => k.startsWith(`${BOM_KEY}:page:`)), JSON.stringify(keys));
-    assert.ok(!keys.includes('ls') && !keys.includes('ls:consent'), JSON.stringify(keys));
+    assert.ok(!keys.includes('ls:state') && !keys.includes('ls:consent'), JSON.stringify(keys));
     await goto(page, `${web.url}/t/bom`);
     assert.deepEqual((await page.evaluate(() => leadscore.events())).filter((e) => e.type === 'note').map((e) => e.props.n), ['a']);
     assert.deepEqual(page.errors, []);

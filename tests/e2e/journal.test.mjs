@@ -36,7 +36,7 @@ describe('a killed tab', () => {
     await context.clock.install({ time: T0 });
     const a = await open(context, `${web.url}/t/tab?i=killed`);
     await a.evaluate(() => { for (const n of ['one', 'two', 'three']) leadscore.track('note', { n }); });
-    assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), null, 'not folded yet: the shared state is written later');
+    assert.equal(await a.evaluate((k) => localStorage.getItem(k), `${KEY}:state`), null, 'not folded yet: the shared state is written later');
     // Killed: the renderer crashes, no pagehide, no visibilitychange, no timer.
     const cdp = await context.newCDPSession(a);
     const crashed = new Promise((ok) => a.once('crash', ok));
@@ -68,15 +68,15 @@ describe('folding', () => {
     await context.clock.install({ time: T0 });
     const a = await open(context, `${web.url}/t/tab?i=idle`);
     await a.evaluate(() => leadscore.track('note', { n: 'idle' }));
-    assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), null);
+    assert.equal(await a.evaluate((k) => localStorage.getItem(k), `${KEY}:state`), null);
     await a.clock.runFor(1500);
-    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), KEY))), /idle/);
+    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), `${KEY}:state`))), /idle/);
     await a.evaluate(() => leadscore.track('note', { n: 'hidden' }));
     await a.evaluate(() => {
       Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), KEY))), /hidden/);
+    assert.match(JSON.stringify(readState(await a.evaluate((k) => localStorage.getItem(k), `${KEY}:state`))), /hidden/);
     assert.deepEqual(a.errors, []);
     await context.close();
   });
@@ -119,8 +119,12 @@ describe('storage written by the previous tag', () => {
     const context = await withOldStorage();
     const page = await open(context, `${web.url}/pricing`);
     const first = await snapshot(page);
-    const state = (await storedStates(page))[KEY];
+    const stored = await storedStates(page);
+    const state = stored[`${KEY}:state`];
     assert.equal(state.v, 2, 'stored as the binary state');
+    // The previous tag's own text stays where it was: a site that rolls back to it loses nothing.
+    const { storage } = JSON.parse(readFileSync(join(root, 'tests/fixtures/tag-storage-v1.json'), 'utf8'));
+    assert.deepEqual(stored[KEY], JSON.parse(storage[KEY].replaceAll('ORIGIN', web.url)));
     const old = (events) => events.filter((e) => e.ts < 1795165217643);
     assert.deepEqual(old(state.events), old(first.events), 'every event of the old state and journals');
     assert.equal(old(state.events).length, 5);
@@ -148,6 +152,51 @@ describe('storage written by the previous tag', () => {
     writeFileSync(rulesFile, RULES);
     assert.deepEqual(result, cliScore(events, now, rulesFile));
     assert.deepEqual(a.errors, []);
+    await context.close();
+  });
+
+  it('written by an older tag in another tab at its own key (the state itself), is merged and left for it', async () => {
+    const context = await browser.newContext();
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=new`);
+    await a.evaluate(() => leadscore.track('note', { n: 'new' }));
+    const b = await context.newPage();
+    await b.goto(`${web.url}/t/plain`);
+    const v1 = JSON.stringify({ v: 1, events: [{ type: 'note', ts: T0 + 5, props: { n: 'old-tag' } }], ids: ['oldtab.0'] });
+    await b.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, v1]);
+    await a.waitForFunction(() => leadscore.events().some((e) => e.props && e.props.n === 'old-tag'), null, { timeout: 5000 });
+    assert.deepEqual(notes(await a.evaluate(() => leadscore.events())).sort(), ['new', 'old-tag']);
+    assert.equal(await a.evaluate((k) => localStorage.getItem(k), KEY), v1, 'the older tag still reads its own text');
+    assert.deepEqual(notes(readState(await a.evaluate((k) => localStorage.getItem(k), `${KEY}:state`)).events).sort(), ['new', 'old-tag']);
+    assert.deepEqual(a.errors, []);
+    await context.close();
+  });
+
+  it('survives a rollback to the previous tag and back: what it recorded meanwhile is merged, and a reset removes its text too', async () => {
+    const context = await withOldStorage();
+    const page = await open(context, `${web.url}/pricing`);
+    await snapshot(page);
+    // The site rolls back: the previous tag reads its own text and records one event more.
+    const rolledBack = await page.evaluate((k) => {
+      const state = JSON.parse(localStorage.getItem(k));
+      state.events.push({ type: 'form_submit', ts: state.events[state.events.length - 1].ts + 1, url: `${location.origin}/newsletter`, form: 'newsletter' });
+      state.ids.push('rolled.0');
+      localStorage.setItem(k, JSON.stringify(state));
+      return state.events.length;
+    }, KEY);
+    assert.equal(rolledBack, 6, 'the previous tag found its five events');
+    // And forward again: the next page merges what it recorded.
+    await goto(page, `${web.url}/pricing`);
+    const { now, result, events } = await snapshot(page);
+    assert.ok(events.some((e) => e.form === 'newsletter'), JSON.stringify(events));
+    assert.ok(result.explain.some((x) => x.rule === 'newsletter-signup'));
+    assert.deepEqual(result, cliScore(events, now));
+    await goto(page, `${web.url}/pricing`);
+    assert.equal((await snapshot(page)).events.filter((e) => e.form === 'newsletter').length, 1, 'merged once');
+    await page.evaluate(() => leadscore.reset());
+    const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('leadscore') && !k.endsWith(':consent')));
+    assert.deepEqual(left, []);
+    assert.deepEqual(page.errors, []);
     await context.close();
   });
 });

@@ -120,8 +120,10 @@ describe('personal data', () => {
       }
     }, old);
     const page = await open(context, `${web.url}/t/privacy`);
-    const stored = await page.evaluate(() => localStorage.getItem('leadscore:v1'));
+    const stored = await page.evaluate(() => localStorage.getItem('leadscore:v1:state'));
     assert.deepEqual(leaks(stored), [], stored);
+    // The older tag's text held personal data: removed, not kept for a rollback.
+    assert.equal(await page.evaluate(() => localStorage.getItem('leadscore:v1')), null);
     const { now, result, events } = await snapshot(page);
     const traits = Object.assign({}, ...events.filter((e) => e.type === 'identify').map((e) => e.traits));
     assert.deepEqual(traits, { email_type: 'free', seniority: 'vp' });

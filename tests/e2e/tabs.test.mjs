@@ -46,7 +46,7 @@ async function tabs(n, path = '/t/tab', { clock } = {}) {
 }
 
 const keys = (page) => page.evaluate((key) => Object.keys(localStorage).filter((k) => k.startsWith(key)), KEY);
-const stored = (page) => page.evaluate((key) => localStorage.getItem(key), KEY);
+const stored = (page) => page.evaluate((key) => localStorage.getItem(key), `${KEY}:state`);
 const notes = (events) => events.filter((e) => e.type === 'note').map((e) => e.props.n);
 const views = (events) => events.filter((e) => e.type === 'page_view').map((e) => new URL(e.url).search);
 
@@ -118,7 +118,7 @@ describe('consent across tabs', () => {
     await settled([a, b]);
     // In B's journal at once, in the shared state when B folds (idle, hidden or left).
     // The stored state is base64 of typed values: its strings are plain in the decoded bytes.
-    await a.waitForFunction((k) => { const v = localStorage.getItem(k) || ''; try { return atob(v).includes('b-after'); } catch { return false; } }, KEY, { timeout: 5000 });
+    await a.waitForFunction((k) => { const v = localStorage.getItem(k) || ''; try { return atob(v).includes('b-after'); } catch { return false; } }, `${KEY}:state`, { timeout: 5000 });
     const state = readState(await stored(a));
     assert.deepEqual(notes(state.events).sort(), ['b-after', 'b-memory']);
     await context.close();

@@ -238,7 +238,7 @@ describe('the JavaScript API', () => {
       }
       // Storage is written once per task, in a microtask after its events.
       await Promise.resolve();
-      return { bad, stored: localStorage.getItem('leadscore:v1').length };
+      return { bad, stored: localStorage.getItem('leadscore:v1:state').length };
     });
     assert.equal(stats.bad, 0);
     const { now, result, events } = await snapshot(page);
@@ -306,12 +306,12 @@ describe('consent, privacy and robustness', () => {
     assert.deepEqual(await stored(page), []);
     assert.equal((await page.evaluate(() => leadscore.result())).explain.length, 1, 'still scores in memory');
     await page.evaluate(() => leadscore.consent(true));
-    assert.ok((await stored(page)).includes('leadscore:v1'));
+    assert.ok((await stored(page)).includes('leadscore:v1:state'));
     await page.reload();
     await page.waitForFunction(() => window.leadscore && !Array.isArray(window.leadscore));
     assert.equal((await page.evaluate(() => leadscore.result())).explain.length, 1, 'kept after consent');
     await page.evaluate(() => leadscore.consent(false));
-    assert.ok(!(await stored(page)).includes('leadscore:v1'));
+    assert.ok(!(await stored(page)).includes('leadscore:v1:state'));
     await context.close();
   });
 
@@ -336,8 +336,9 @@ describe('consent, privacy and robustness', () => {
       assert.equal((await page.evaluate(() => leadscore.result())).explain.length, 1);
       const warnings = page.logs.filter((l) => l.type === 'warning' && l.text.startsWith('leadscore'));
       assert.equal(warnings.length, 1, JSON.stringify(page.logs));
-      const saved = readState(await page.evaluate(() => localStorage.getItem('leadscore:v1')));
+      const saved = readState(await page.evaluate(() => localStorage.getItem('leadscore:v1:state')));
       assert.equal(saved.v, 2, 'replaced with valid state');
+      assert.equal(await page.evaluate(() => localStorage.getItem('leadscore:v1')), null, 'what no tag can read is removed');
       assert.deepEqual(page.errors, []);
       await context.close();
     });
