@@ -97,6 +97,19 @@ async function withOldStorage() {
   return context;
 }
 
+/** A page of this tag that has recorded a note, beside a tab of a page an older tag runs
+ * on, and the `{"v":1,…}` text of that tag's one note (to store where it would). */
+async function besideAnOlderTag() {
+    const context = await browser.newContext();
+    await context.clock.install({ time: T0 });
+    const a = await open(context, `${web.url}/t/tab?i=new`);
+    await a.evaluate(() => leadscore.track('note', { n: 'new' }));
+    const b = await context.newPage();
+    await b.goto(`${web.url}/t/plain`);
+    const v1 = JSON.stringify({ v: 1, events: [{ type: 'note', ts: T0 + 5, props: { n: 'old-tag' } }], ids: ['oldtab.0'] });
+  return { context, a, b, v1 };
+}
+
 describe('storage written by the previous tag', () => {
   it('is read with every event: the shared state and the journals of two pages', async () => {
     const context = await withOldStorage();
@@ -137,13 +150,7 @@ describe('storage written by the previous tag', () => {
   });
 
   it('written by an older tag in another tab while this one runs, is merged', async () => {
-    const context = await browser.newContext();
-    await context.clock.install({ time: T0 });
-    const a = await open(context, `${web.url}/t/tab?i=new`);
-    await a.evaluate(() => leadscore.track('note', { n: 'new' }));
-    const b = await context.newPage();
-    await b.goto(`${web.url}/t/plain`);
-    const v1 = JSON.stringify({ v: 1, events: [{ type: 'note', ts: T0 + 5, props: { n: 'old-tag' } }], ids: ['oldtab.0'] });
+    const { context, a, b, v1 } = await besideAnOlderTag();
     await b.evaluate(([k, v]) => localStorage.setItem(`${k}:page:oldtab`, v), [KEY, v1]);
     await a.waitForFunction(() => leadscore.events().some((e) => e.props && e.props.n === 'old-tag'), null, { timeout: 5000 });
     const { now, result, events } = await snapshot(a);
@@ -156,13 +163,7 @@ describe('storage written by the previous tag', () => {
   });
 
   it('written by an older tag in another tab at its own key (the state itself), is merged and left for it', async () => {
-    const context = await browser.newContext();
-    await context.clock.install({ time: T0 });
-    const a = await open(context, `${web.url}/t/tab?i=new`);
-    await a.evaluate(() => leadscore.track('note', { n: 'new' }));
-    const b = await context.newPage();
-    await b.goto(`${web.url}/t/plain`);
-    const v1 = JSON.stringify({ v: 1, events: [{ type: 'note', ts: T0 + 5, props: { n: 'old-tag' } }], ids: ['oldtab.0'] });
+    const { context, a, b, v1 } = await besideAnOlderTag();
     await b.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, v1]);
     await a.waitForFunction(() => leadscore.events().some((e) => e.props && e.props.n === 'old-tag'), null, { timeout: 5000 });
     assert.deepEqual(notes(await a.evaluate(() => leadscore.events())).sort(), ['new', 'old-tag']);
