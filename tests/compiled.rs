@@ -277,11 +277,8 @@ proptest! {
 /// problem lines and exit 2, and nothing is written.
 #[test]
 fn compile_command_writes_the_rule_set_or_reports_every_problem() {
-    use support::{code as exit, run, scratch, stderr, stdout};
-    let rules = format!(
-        "{}/www/site/leadscore/rules.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    use support::{code as exit, demo_rules_path, run, scratch, stderr, stdout};
+    let rules = demo_rules_path();
     let out = scratch("demo.lsc", "");
     let o = run(&["compile", &rules, "-o", out.to_str().unwrap()]);
     assert_eq!(exit(&o), 0, "{}", stderr(&o));
@@ -310,11 +307,8 @@ fn compile_command_writes_the_rule_set_or_reports_every_problem() {
 
 #[test]
 fn score_and_verify_read_compiled_rules_as_the_text() {
-    use support::{code as exit, run, scratch, stderr, stdout};
-    let rules = format!(
-        "{}/www/site/leadscore/rules.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    use support::{code as exit, demo_rules_path, run, scratch, stderr, stdout};
+    let rules = demo_rules_path();
     let lsc = scratch("score.lsc", "");
     assert_eq!(
         exit(&run(&["compile", &rules, "-o", lsc.to_str().unwrap()])),

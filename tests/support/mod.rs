@@ -141,6 +141,14 @@ pub fn explain(v: &J) -> Vec<(String, usize, f64)> {
     }
 }
 
+/// The demo site's rules file (what the site's tag is compiled from), as a path.
+pub fn demo_rules_path() -> String {
+    format!(
+        "{}/www/site/leadscore/rules.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 pub fn rules_text() -> String {
     std::fs::read_to_string(fixture("contract-rules.json")).unwrap()
 }
