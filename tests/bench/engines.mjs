@@ -86,6 +86,8 @@ async function inChromium() {
   const www = join(dir, 'www');
   mkdirSync(www, { recursive: true });
   cpSync(CORE, join(www, 'core.js'));
+  // core.js reads text with values.js's decoder.
+  cpSync(join(root, 'www/tag/values.js'), join(www, 'values.js'));
   cpSync(join(TAG, 'leadscore_core_bg.wasm'), join(www, 'leadscore_core_bg.wasm'));
   writeFileSync(join(dir, 'entry.js'), `import { Engine } from 'json-rules-engine';
 import jsonLogic from 'json-logic-js';

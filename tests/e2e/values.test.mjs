@@ -47,4 +47,9 @@ describe('typed values', () => {
     const fits = { type: 'fits', ts: 1, props: { a: 'z'.repeat(MAX_BYTES - 100) } };
     assert.equal(decode(encode(fits).slice()).props.a.length, MAX_BYTES - 100);
   });
+
+  it('keeps a string that starts with U+FEFF as it is (text, not a byte-order mark)', () => {
+    const event = { type: 'note', ts: 1, props: { n: '\uFEFFé', m: '\uFEFF' } };
+    assert.deepEqual(decode(encode(event)), event);
+  });
 });

@@ -8,6 +8,8 @@
 // the core keeps until its next call, read here at once. Views of the memory are made after
 // each call, since the memory may have grown.
 
+import { utf8Text } from './values.js';
+
 /** The instance's exports, once instantiated. */
 let wasm = null;
 let loading = null;
@@ -17,18 +19,6 @@ let busy = false;
 let active = null;
 
 const utf8 = new TextEncoder();
-/** A leading U+FEFF is text too (a storage key may start with one): not dropped as a BOM. */
-const decoder = () => new TextDecoder('utf-8', { ignoreBOM: true });
-let fromUtf8 = decoder();
-/** Safari 16 to 18.4 fails to decode once one decoder has decoded 2 GiB (WebKit bug
- * 280593): a long-lived page writing its state often gets there, so a fresh decoder well
- * before that. */
-let decoded = 0;
-function decode(bytes) {
-  decoded += bytes.length;
-  if (decoded > 2 ** 30) { fromUtf8 = decoder(); decoded = bytes.length; }
-  return fromUtf8.decode(bytes);
-}
 
 /** A view of the whole memory, made again when the memory has grown (which detaches it). */
 let u8 = new Uint8Array(0);
@@ -39,7 +29,7 @@ function memory() {
 // Addresses and lengths from the wasm are u32s, which arrive as signed i32: `>>> 0` keeps
 // one above 2 GiB an address rather than a negative index.
 const bytesAt = (at, n) => memory().subarray(at >>> 0, (at >>> 0) + (n >>> 0));
-const textAt = (at, n) => decode(bytesAt(at, n));
+const textAt = (at, n) => utf8Text(bytesAt(at, n));
 const alloc = (n) => wasm.alloc(n) >>> 0;
 
 /** Bytes (a Uint8Array or an array of bytes) into a block the callee owns: [where, length].
@@ -68,7 +58,7 @@ const ASCII = /^[\0-\x7f]*$/;
 
 /** The last reply, as a view (valid until the next call into the core). */
 const reply = () => bytesAt(wasm.reply_at(), wasm.reply_len());
-const replyText = () => decode(reply());
+const replyText = () => utf8Text(reply());
 const replyNumbers = () => new Float64Array(reply().slice().buffer);
 
 /** The problem or error the core left as the reply: `{code, path, message, line, column}`. */

@@ -24,7 +24,19 @@ export class ValueError extends Error {
 }
 
 const utf8 = new TextEncoder();
-const text = new TextDecoder();
+/** UTF-8 bytes as text, for the values here and every text of the core (core.js): one
+ * decoder. A leading U+FEFF is text too (a prop, a storage key), not a byte-order mark to
+ * drop. Safari 16 to 18.4 fails to decode once one decoder has decoded 2 GiB (WebKit bug
+ * 280593), which a long-lived page writing its state often reaches: a fresh one well
+ * before that. */
+export function utf8Text(bytes) {
+  decoded += bytes.length;
+  if (decoded > 2 ** 30) { decoder = newDecoder(); decoded = bytes.length; }
+  return decoder.decode(bytes);
+}
+const newDecoder = () => new TextDecoder('utf-8', { ignoreBOM: true });
+let decoder = newDecoder();
+let decoded = 0;
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 
@@ -184,7 +196,7 @@ function reader(bytes, from = 0) {
     // ASCII by hand: short strings decode faster than through TextDecoder.
     for (let j = i; j < end; j++) {
       const c = bytes[j];
-      if (c >= 0x80) { s = text.decode(bytes.subarray(i, end)); break; }
+      if (c >= 0x80) { s = utf8Text(bytes.subarray(i, end)); break; }
       s += String.fromCharCode(c);
     }
     i = end;
