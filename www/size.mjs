@@ -15,7 +15,7 @@ import { serve } from './serve.mjs';
 /** The budget of issue 14: script-tag bytes on a first page view, gzip. Not met yet
  * (README, "Not yet"). */
 export const BUDGET_GZIP = 36 * 1024;
-/** What CI enforces until the budget is met: today's largest page (54.9 KB gzip, a page
+/** What CI enforces until the budget is met: today's largest page (54.8 KB gzip, a page
  * with a form) plus a little, so the tag can only shrink. Lower it as the tag shrinks. */
 export const CEILING_GZIP = 55 * 1024;
 
